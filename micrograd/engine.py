@@ -1,0 +1,517 @@
+"""The autograd engine: `Value`, its primitive ops, and backward.
+
+Every op computes its output *and its local derivatives* at forward time and
+stores them on the new node. Backward is then one generic loop over the nodes
+in reverse topological order, applying the chain rule edge by edge:
+
+    child.grad += local * node.grad
+
+A node keeps at most two children inline, `a` and `b`, each with its local
+derivative (`∂out/∂a` in `_da`, `∂out/∂b` in `_db`); an n-ary node (`sum`,
+`dot`) keeps a tuple of children in `_a` and a tuple of derivatives in `_da`.
+Storing the edges inline rather than in tuples makes a node one object, which
+keeps memory per node small. Nodes hold no closures, so a graph has no
+reference cycles and is freed the moment it is dropped.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import os
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from functools import reduce
+from operator import add, mul
+from typing import Union
+
+Number = Union[int, float]
+Operand = Union["Value", int, float]
+
+# Recording switches, flipped by the `no_grad` and `detect_anomaly` contexts.
+_recording = True
+_anomaly: _AnomalyMode | None = None
+
+
+class Value:
+    """A scalar that remembers the operations that produced it.
+
+    `data` is the number, `grad` the derivative of the last `backward()` root
+    with respect to it. `_prev` are the children (ordered, repeated when a
+    child is used twice), `_op` names the operation, `label` is for display.
+    """
+
+    __slots__ = ("data", "grad", "label", "_op", "_a", "_da", "_b", "_db")
+
+    data: float
+    grad: float
+    label: str
+    _op: str
+
+    def __init__(
+        self,
+        data: Number,
+        _children: Iterable[Value] = (),
+        _op: str = "",
+        label: str = "",
+        _local: Iterable[float] | None = None,
+    ) -> None:
+        self.data = _as_float(data)
+        self.grad = 0.0
+        self.label = label
+        self._op = _op
+        children = tuple(_children)
+        if any(not isinstance(c, Value) for c in children):
+            raise TypeError(f"Value(): every child must be a Value, got {children!r}")
+        local = None if _local is None else tuple(_as_float(d, "Value(_local=)") for d in _local)
+        if local is not None and len(local) != len(children):
+            raise ValueError(
+                f"Value(): {len(children)} children but {len(local)} local derivatives"
+            )
+        # Children given by hand, as in the classic API, form an n-ary node.
+        # Without `_local` no gradient can flow through it; backward says so.
+        self._a = children if children else None
+        self._da = local
+        self._b = None
+        self._db = None
+        if _anomaly is not None:
+            _anomaly.record(self)
+
+    # -- the graph, read the classic way ---------------------------------
+
+    @property
+    def _prev(self) -> tuple[Value, ...]:
+        """The children, in order; a child used twice appears twice."""
+        a = self._a
+        if a is None:
+            return ()
+        if type(a) is tuple:
+            return a
+        return (a,) if self._b is None else (a, self._b)
+
+    @property
+    def local_grads(self) -> tuple[float, ...]:
+        """∂self/∂child for each child in `_prev`, stored at forward time."""
+        a = self._a
+        if a is None:
+            return ()
+        if type(a) is tuple:
+            return self._da if self._da is not None else ()
+        return (self._da,) if self._b is None else (self._da, self._db)
+
+    def __repr__(self) -> str:
+        return f"Value(data={self.data}, grad={self.grad})"
+
+    # -- arithmetic ------------------------------------------------------
+
+    def __add__(self, other: Operand) -> Value:
+        """a + b; ∂/∂a = 1, ∂/∂b = 1."""
+        if not isinstance(other, Value):
+            other = _constant(other)
+            if other is None:
+                return NotImplemented
+        return _node(self.data + other.data, "+", self, 1.0, other, 1.0)
+
+    def __mul__(self, other: Operand) -> Value:
+        """a · b; ∂/∂a = b, ∂/∂b = a."""
+        if not isinstance(other, Value):
+            other = _constant(other)
+            if other is None:
+                return NotImplemented
+        return _node(self.data * other.data, "*", self, other.data, other, self.data)
+
+    def __pow__(self, other: Operand) -> Value:
+        """x ** n; ∂/∂x = n·x^(n−1), and for a Value exponent ∂/∂n = x^n · ln x."""
+        if isinstance(other, Value):
+            return self._pow_value(other)
+        if not isinstance(other, (int, float)):
+            return NotImplemented
+        x, n = self.data, other
+        if not math.isfinite(n):
+            raise ValueError(f"pow: the exponent must be finite, got {n}")
+        if x == 0.0 and n < 0:
+            raise ZeroDivisionError(f"pow: 0.0 ** {n} divides by zero")
+        if x < 0.0 and n != int(n):
+            raise ValueError(
+                f"pow: negative base {x} to the non-integer power {n} has no real value"
+            )
+        if x == 0.0 and 0 < n < 1:
+            raise ZeroDivisionError(
+                f"pow: the derivative of x ** {n} at x = 0.0 is infinite"
+            )
+        try:
+            out = x**n
+            local = 0.0 if n == 0 else n * x ** (n - 1)
+        except OverflowError:
+            raise OverflowError(f"pow: {x} ** {n} overflows a float") from None
+        return _node(out, f"**{n}", self, local)
+
+    def _pow_value(self, other: Value) -> Value:
+        x, y = self.data, other.data
+        if x <= 0.0:
+            raise ValueError(
+                f"pow: the base must be > 0 when the exponent is a Value "
+                f"(∂x^y/∂y = x^y · ln x), got base {x}"
+            )
+        try:
+            out = x**y
+            dx = y * x ** (y - 1)
+        except OverflowError:
+            raise OverflowError(f"pow: {x} ** {y} overflows a float") from None
+        return _node(out, "**", self, dx, other, out * math.log(x))
+
+    def __neg__(self) -> Value:
+        """−a, as a · (−1)."""
+        return self * -1
+
+    def __sub__(self, other: Operand) -> Value:
+        """a − b, as a + (−b)."""
+        if not isinstance(other, (Value, int, float)):
+            return NotImplemented
+        return self + (-other)
+
+    def __truediv__(self, other: Operand) -> Value:
+        """a / b, as a · b^(−1)."""
+        if isinstance(other, Value):
+            divisor = other.data
+        elif isinstance(other, (int, float)):
+            divisor = other
+        else:
+            return NotImplemented
+        if divisor == 0:
+            raise ZeroDivisionError(f"division: {self.data} / 0.0")
+        return self * other**-1
+
+    def __radd__(self, other: Operand) -> Value:
+        return self + other
+
+    def __rmul__(self, other: Operand) -> Value:
+        return self * other
+
+    def __rsub__(self, other: Operand) -> Value:
+        return other + (-self)
+
+    def __rtruediv__(self, other: Operand) -> Value:
+        if self.data == 0.0:
+            raise ZeroDivisionError(f"division: {other} / 0.0")
+        return other * self**-1
+
+    def __rpow__(self, other: Operand) -> Value:
+        base = _constant(other)
+        if base is None:
+            return NotImplemented
+        return base._pow_value(self)
+
+    # -- elementary functions ---------------------------------------------
+
+    def exp(self) -> Value:
+        """e^x; ∂/∂x = e^x."""
+        x = self.data
+        try:
+            out = math.exp(x)
+        except OverflowError:
+            raise OverflowError(
+                f"exp: e ** {x} overflows a float (x must be at most 709.78)"
+            ) from None
+        return _node(out, "exp", self, out)
+
+    def log(self) -> Value:
+        """ln x; ∂/∂x = 1/x. Defined for x > 0 only."""
+        x = self.data
+        if x <= 0.0:
+            raise ValueError(f"log: x must be > 0, got {x}")
+        return _node(math.log(x), "log", self, 1.0 / x)
+
+    def tanh(self) -> Value:
+        """tanh x; ∂/∂x = 1 − tanh² x."""
+        t = math.tanh(self.data)
+        return _node(t, "tanh", self, 1.0 - t * t)
+
+    def sigmoid(self) -> Value:
+        """σ(x) = 1 / (1 + e^(−x)); ∂/∂x = σ(x)(1 − σ(x))."""
+        x = self.data
+        # Exponentiate only a non-positive number, so nothing overflows.
+        if x >= 0.0:
+            s = 1.0 / (1.0 + math.exp(-x))
+        else:
+            e = math.exp(x)
+            s = e / (1.0 + e)
+        return _node(s, "sigmoid", self, s * (1.0 - s))
+
+    def relu(self) -> Value:
+        """max(0, x); ∂/∂x = 1 if x > 0 else 0 (0 at x = 0, as PyTorch)."""
+        x = self.data
+        if x > 0.0:
+            return _node(x, "ReLU", self, 1.0)
+        return _node(0.0, "ReLU", self, 0.0)
+
+    def leaky_relu(self, negative_slope: float = 0.01) -> Value:
+        """x if x > 0 else slope·x; ∂/∂x = 1 if x > 0 else slope (slope at 0)."""
+        x = self.data
+        if x > 0.0:
+            return _node(x, "leaky_relu", self, 1.0)
+        return _node(negative_slope * x, "leaky_relu", self, float(negative_slope))
+
+    # -- backward ---------------------------------------------------------
+
+    def backward(self, grad: float = 1.0) -> None:
+        """Fill `grad` of every node this one depends on: ∂self/∂node.
+
+        The root's gradient is seeded with `grad`. Leaf gradients accumulate
+        (`+=`), so two calls add the same leaf gradients twice, as PyTorch does;
+        the gradients of intermediate nodes are reset at the start of each pass.
+        """
+        seed = _as_float(grad, "backward(grad=)")
+        order = topological_order(self)
+        for node in order:
+            if node._a is not None:
+                node.grad = 0.0
+        if self._a is None:
+            self.grad += seed
+        else:
+            self.grad = seed
+        anomaly = _anomaly
+        for node in reversed(order):
+            a = node._a
+            if a is None:
+                continue
+            g = node.grad
+            if g - g != 0.0:  # only inf and nan give x − x ≠ 0
+                _not_finite_grad(node)
+            if type(a) is tuple:
+                local = node._da
+                if local is None:
+                    raise TypeError(
+                        f"backward: node {node!r} (op {node._op!r}) was built by hand "
+                        f"with children but no local derivatives; pass _local=(...)"
+                    )
+                for child, d in zip(a, local):
+                    child.grad += d * g
+            else:
+                a.grad += node._da * g
+                b = node._b
+                if b is not None:
+                    b.grad += node._db * g
+            if anomaly is not None:
+                anomaly.check_backward(node)
+        for node in order:
+            if node._a is None and node.grad - node.grad != 0.0:
+                _not_finite_grad(node)
+
+
+# -- building nodes ---------------------------------------------------------
+
+
+def _as_float(x: object, what: str = "Value()") -> float:
+    """The finite number `x` as a float; a TypeError or ValueError naming it."""
+    if isinstance(x, float):
+        f = x
+    elif isinstance(x, numbers.Real):
+        try:
+            f = float(x)
+        except OverflowError:
+            raise OverflowError(f"{what}: {x!r} is too large for a float") from None
+    else:
+        raise TypeError(f"{what} expects a real number, got {type(x).__name__}: {x!r}")
+    if not math.isfinite(f):
+        raise ValueError(f"{what} expects a finite number, got {f}")
+    return f
+
+
+def _constant(x: object) -> Value | None:
+    """A leaf Value for a plain number on one side of an operator, else None."""
+    if isinstance(x, numbers.Real):
+        return Value(x)
+    return None
+
+
+_new = object.__new__
+
+
+def _node(data: float, op: str, a: object, da: object, b: object = None, db: object = None) -> Value:
+    """A new node with its children and local derivatives (or none under no_grad)."""
+    out: Value = _new(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out._op = op
+    if _recording:
+        out._a, out._da, out._b, out._db = a, da, b, db
+    else:
+        out._a = out._da = out._b = out._db = None
+    if _anomaly is not None:
+        _anomaly.check_forward(out, a, b)
+    elif data - data != 0.0:  # only inf and nan give x − x ≠ 0
+        raise OverflowError(
+            f"{op}: the result {data} from inputs ({_input_values(a, b)}) is not finite"
+        )
+    return out
+
+
+def _input_values(a: object, b: object) -> str:
+    """The data of a node's children, for error messages."""
+    inputs = a if type(a) is tuple else (a, b)
+    return ", ".join(repr(v.data) for v in inputs if isinstance(v, Value))
+
+
+def _not_finite_grad(node: Value) -> None:
+    where = f"; node created at {_anomaly.origin(node)}" if _anomaly is not None else ""
+    error = AnomalyError if _anomaly is not None else OverflowError
+    raise error(
+        f"backward: the gradient {node.grad} of a node of op {node._op or 'leaf'!r} "
+        f"(data {node.data}) is not finite{where}"
+    )
+
+
+def sum_values(values: Iterable[Operand], start: Operand = 0.0) -> Value:
+    """start + v1 + v2 + … as one node; ∂/∂vi = 1.
+
+    Summed left to right, like a chain of `+` (never compensated), so the
+    result equals the binary-op version bit for bit.
+    """
+    children = tuple(_value(v, "sum") for v in (start, *values))
+    data = reduce(add, [c.data for c in children])
+    return _node(data, "sum", children, (1.0,) * len(children))
+
+
+def dot(ws: Sequence[Operand], xs: Sequence[Operand], bias: Operand | None = None) -> Value:
+    """bias + w1·x1 + w2·x2 + … as one node; ∂/∂wi = xi, ∂/∂xi = wi, ∂/∂bias = 1.
+
+    Summed bias first, then left to right, exactly as the classic neuron's
+    `sum((wi*xi for ...), b)`, so the numbers match it bit for bit.
+    """
+    if len(ws) != len(xs):
+        raise ValueError(f"dot: {len(ws)} weights but {len(xs)} inputs")
+    w = [_value(v, "dot") for v in ws]
+    x = [_value(v, "dot") for v in xs]
+    wd = [v.data for v in w]
+    xd = [v.data for v in x]
+    children: list[Value] = []
+    local: list[float] = []
+    if bias is not None:
+        b = _value(bias, "dot")
+        children.append(b)
+        local.append(1.0)
+        data = reduce(add, map(mul, wd, xd), b.data)
+    else:
+        data = reduce(add, map(mul, wd, xd), 0.0)
+    for wi, xi, wv, xv in zip(w, x, wd, xd):
+        children += (wi, xi)
+        local += (xv, wv)
+    return _node(data, "dot", tuple(children), tuple(local))
+
+
+def _value(v: object, op: str) -> Value:
+    if isinstance(v, Value):
+        return v
+    c = _constant(v)
+    if c is None:
+        raise TypeError(f"{op}: expected a Value or a real number, got {type(v).__name__}: {v!r}")
+    return c
+
+
+# -- the graph --------------------------------------------------------------
+
+
+def topological_order(root: Value) -> list[Value]:
+    """Every node `root` depends on, children before parents, root last.
+
+    Iterative depth-first search, so a graph of any depth works.
+    """
+    order: list[Value] = []
+    seen = {root}
+    # Each entry is a node and an iterator over the children still to visit.
+    stack: list[tuple[Value, Iterator[Value]]] = [(root, iter(root._prev))]
+    while stack:
+        node, children = stack[-1]
+        for child in children:
+            if child not in seen:
+                seen.add(child)
+                stack.append((child, iter(child._prev)))
+                break
+        else:
+            stack.pop()
+            order.append(node)
+    return order
+
+
+# -- modes --------------------------------------------------------------------
+
+
+@contextmanager
+def no_grad() -> Iterator[None]:
+    """Inside this block ops record no graph: fast inference and plotting."""
+    global _recording
+    before = _recording
+    _recording = False
+    try:
+        yield
+    finally:
+        _recording = before
+
+
+class AnomalyError(FloatingPointError):
+    """A NaN or inf appeared in forward or backward under `detect_anomaly()`."""
+
+
+class _AnomalyMode:
+    """Remembers where each node was created and checks every number made."""
+
+    def __init__(self) -> None:
+        # id -> (node, "file:line"); the node is kept so its id stays unique.
+        self.origins: dict[int, tuple[Value, str]] = {}
+
+    def origin(self, node: Value) -> str:
+        entry = self.origins.get(id(node))
+        return entry[1] if entry else "outside detect_anomaly()"
+
+    def record(self, node: Value) -> None:
+        self.origins[id(node)] = (node, _caller_outside_package())
+
+    def check_forward(self, out: Value, a: object, b: object) -> None:
+        self.record(out)
+        if not math.isfinite(out.data):
+            raise AnomalyError(
+                f"detect_anomaly: op {out._op!r} produced {out.data} from inputs "
+                f"({_input_values(a, b)}); node created at {self.origin(out)}"
+            )
+
+    def check_backward(self, node: Value) -> None:
+        """After `node` passed its gradient on: is every child's still finite?"""
+        for child in node._prev:
+            if not math.isfinite(child.grad):
+                raise AnomalyError(
+                    f"detect_anomaly: the gradient became {child.grad} flowing through "
+                    f"op {node._op!r} (data {node.data}, grad {node.grad}, inputs "
+                    f"{_input_values(node._a, node._b)}); node created at "
+                    f"{self.origin(node)}"
+                )
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def _caller_outside_package() -> str:
+    """'file:line' of the innermost frame that is not micrograd's own code."""
+    frame = sys._getframe(1)
+    while frame is not None and os.path.dirname(
+        os.path.abspath(frame.f_code.co_filename)
+    ) == _PACKAGE_DIR:
+        frame = frame.f_back  # type: ignore[assignment]
+    if frame is None:
+        return "<unknown>"
+    return f"{frame.f_code.co_filename}:{frame.f_lineno}"
+
+
+@contextmanager
+def detect_anomaly() -> Iterator[None]:
+    """Raise `AnomalyError` the moment a NaN or inf appears, naming the op,
+    its inputs and the file and line where the node was created."""
+    global _anomaly
+    before = _anomaly
+    _anomaly = _AnomalyMode()
+    try:
+        yield
+    finally:
+        _anomaly = before
