@@ -1,0 +1,414 @@
+"""Pictures of what the engine computes: graphs, backward frames, plots.
+
+`to_dot(root)` writes the computation graph as Graphviz DOT text and needs
+nothing installed; `draw_dot(root)` wraps the same text in a
+`graphviz.Digraph` that Jupyter shows inline. Value nodes are records
+`{ name | data | grad }`, each operation is its own small node, and edges can
+carry their local derivative ∂parent/∂child.
+
+graphviz and matplotlib are optional: they are imported inside the functions
+that need them, and a missing one raises an error that says how to install it.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import re
+import uuid
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from micrograd.engine import Value, no_grad, topological_order
+from micrograd.trace import format_number, forward_formula, node_names
+
+# -- the computation graph as DOT text ------------------------------------------
+
+_INSTALL_PROGRAM = (
+    "install Graphviz's `dot` program: apt-get install graphviz (Debian/Ubuntu), "
+    "brew install graphviz (macOS) or conda install graphviz"
+)
+_RANKDIRS = ("LR", "RL", "TB", "BT")
+_HIGHLIGHT_NODE = 'style=filled fillcolor="#ffe08a" penwidth=2'
+_HIGHLIGHT_EDGE = 'color="#d9822b" penwidth=2'
+
+
+class GraphvizMissing(RuntimeError):
+    """The graphviz Python package or Graphviz's `dot` program is missing."""
+
+
+def to_dot(
+    root: Value,
+    rankdir: str = "LR",
+    show_grad: bool = True,
+    show_local_grads: bool = False,
+    highlight: Value | Collection[Value] | None = None,
+    grads: Mapping[Value, float] | None = None,
+) -> str:
+    """The graph of `root` as DOT text; needs neither graphviz nor Graphviz.
+
+    Nodes are numbered in topological order, so the text depends only on the
+    graph. `show_local_grads` labels each edge child → op with ∂parent/∂child;
+    `highlight` marks a node (or several) and the edges into its op; `grads`
+    shows these gradients instead of each node's `.grad`, and a node missing
+    from it as `grad ?` (not known yet).
+    """
+    body = _dot_statements(root, rankdir, show_grad, show_local_grads, highlight, grads)
+    return "digraph {\n" + "".join(body) + "}\n"
+
+
+def draw_dot(
+    root: Value,
+    format: str = "svg",
+    rankdir: str = "LR",
+    show_grad: bool = True,
+    show_local_grads: bool = False,
+    highlight: Value | Collection[Value] | None = None,
+    grads: Mapping[Value, float] | None = None,
+) -> Any:
+    """The graph of `root` as a `graphviz.Digraph` (shown inline by Jupyter),
+    built from the same DOT text as `to_dot`, whose arguments it takes.
+
+    Raises GraphvizMissing without the graphviz package, and when rendering
+    (display, `pipe`, `render`) without Graphviz's `dot` program.
+    """
+    body = _dot_statements(root, rankdir, show_grad, show_local_grads, highlight, grads)
+    graph = _digraph_class()(format=format)
+    graph.body.extend(body)
+    return graph
+
+
+def _dot_statements(
+    root: Value,
+    rankdir: str,
+    show_grad: bool,
+    show_local_grads: bool,
+    highlight: Value | Collection[Value] | None,
+    grads: Mapping[Value, float] | None,
+) -> list[str]:
+    """The DOT statements of the graph, one per line, tab-indented."""
+    if not isinstance(root, Value):
+        raise TypeError(f"to_dot: root must be a Value, got {type(root).__name__}: {root!r}")
+    if rankdir not in _RANKDIRS:
+        raise ValueError(f"to_dot: rankdir must be one of {', '.join(_RANKDIRS)}, got {rankdir!r}")
+    marked = _highlighted(highlight)
+    order = topological_order(root)
+    names = node_names(order)
+    ids = {node: f"v{i}" for i, node in enumerate(order)}
+    lines = [f"rankdir={rankdir}"]
+    for node in order:
+        fields = [names[node], f"data {node.data:.4f}"]
+        if show_grad:
+            grad = node.grad if grads is None else grads.get(node)
+            fields.append("grad ?" if grad is None else f"grad {grad:.4f}")
+        record = "{ " + " | ".join(_record_field(f) for f in fields) + " }"
+        style = f" {_HIGHLIGHT_NODE}" if node in marked else ""
+        lines.append(f'{ids[node]} [label="{record}" shape=record{style}]')
+        if not node._prev:
+            continue
+        # Hand-built nodes may have children but no op: edges go straight in.
+        target = ids[node]
+        if node._op:
+            target = f"{ids[node]}_op"
+            lines.append(f"{target} [label={_quote(_op_label(node, names))}{style}]")
+            lines.append(f"{target} -> {ids[node]}")
+        locals_ = node.local_grads
+        for i, child in enumerate(node._prev):
+            attributes = []
+            if show_local_grads and i < len(locals_):
+                attributes.append(f"label={_quote(format_number(locals_[i]))}")
+            if node in marked:
+                attributes.append(_HIGHLIGHT_EDGE)
+            edge = f"{ids[child]} -> {target}"
+            lines.append(f"{edge} [{' '.join(attributes)}]" if attributes else edge)
+    return [f"\t{line}\n" for line in lines]
+
+
+def _highlighted(highlight: Value | Collection[Value] | None) -> set[Value]:
+    if highlight is None:
+        return set()
+    if isinstance(highlight, Value):
+        return {highlight}
+    nodes = set(highlight)
+    for node in nodes:
+        if not isinstance(node, Value):
+            raise TypeError(
+                f"to_dot: highlight must be Values, got {type(node).__name__}: {node!r}"
+            )
+    return nodes
+
+
+def _op_label(node: Value, names: Mapping[Value, str]) -> str:
+    """The op's name; the n-ary sum and dot also show what they add up."""
+    if node._op in ("sum", "dot"):
+        return f"{node._op}\n{forward_formula(node, names)}"
+    return node._op
+
+
+def _quote(text: str) -> str:
+    """A DOT string literal; \\n in a label is a line break."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'
+
+
+def _record_field(text: str) -> str:
+    """Text for one field of a record label, its special characters escaped."""
+    return re.sub(r'([\\{}|<>"])', r"\\\1", " ".join(text.splitlines()))
+
+
+# -- rendering with Graphviz ----------------------------------------------------------
+
+
+def _graphviz_package() -> Any:
+    try:
+        import graphviz
+    except ImportError:
+        raise GraphvizMissing(
+            f"draw_dot needs the graphviz Python package: pip install graphviz (and "
+            f"{_INSTALL_PROGRAM}); to_dot() gives the DOT text without it"
+        ) from None
+    return graphviz
+
+
+@functools.cache
+def _digraph_class() -> Any:
+    """graphviz.Digraph, rendering through `_dot_program` (defined once graphviz is imported)."""
+    graphviz = _graphviz_package()
+    base: Any = graphviz.Digraph
+
+    class Digraph(base):  # type: ignore[misc]
+        """A graphviz.Digraph that says how to install a missing `dot` program."""
+
+        def pipe(self, *args: Any, **kwargs: Any) -> Any:
+            with _dot_program(graphviz):
+                return super().pipe(*args, **kwargs)
+
+        def render(self, *args: Any, **kwargs: Any) -> Any:
+            with _dot_program(graphviz):
+                return super().render(*args, **kwargs)
+
+    return Digraph
+
+
+@contextmanager
+def _dot_program(graphviz: Any) -> Iterator[None]:
+    """Turn graphviz's ExecutableNotFound into GraphvizMissing with the hint."""
+    try:
+        yield
+    except graphviz.ExecutableNotFound:
+        raise GraphvizMissing(
+            f"rendering a graph needs Graphviz's `dot` program, not found on PATH: "
+            f"{_INSTALL_PROGRAM}"
+        ) from None
+
+
+def inline_svg(graph: Any) -> str:
+    """A Digraph rendered by Graphviz as an <svg> element to put in HTML."""
+    return svg_for_html(graph.pipe(format="svg", encoding="utf-8"))
+
+
+def svg_for_html(svg: str) -> str:
+    """An SVG file's text as an element inside HTML: without the XML prologue
+    and the namespace URLs, which HTML does not need (and nothing is fetched)."""
+    svg = svg[svg.index("<svg") :]
+    return re.sub(r'\s+xmlns(:\w+)?="[^"]*"', "", svg, count=2)
+
+
+# -- stepping through frames in Jupyter -----------------------------------------------
+
+_STEPPER_SCRIPT = """
+(function () {
+  var box = document.getElementById("%(id)s");
+  var frames = box.querySelectorAll(".mg-frame");
+  var slider = box.querySelector("input");
+  var count = box.querySelector(".mg-count");
+  function show(k) {
+    k = Math.max(0, Math.min(frames.length - 1, k));
+    for (var i = 0; i < frames.length; i++) {
+      frames[i].style.display = i === k ? "block" : "none";
+    }
+    slider.value = k;
+    count.textContent = "step " + (k + 1) + " / " + frames.length;
+  }
+  box.querySelectorAll("button").forEach(function (button) {
+    button.addEventListener("click", function () {
+      show(Number(slider.value) + Number(button.getAttribute("data-step")));
+    });
+  });
+  slider.addEventListener("input", function () { show(Number(slider.value)); });
+})();
+"""
+
+
+class Stepper:
+    """SVG frames with previous/next buttons and a slider, each frame with its
+    caption: self-contained HTML with inline JavaScript, nothing fetched."""
+
+    def __init__(self, frames: Sequence[str], captions: Sequence[str]) -> None:
+        if not frames:
+            raise ValueError("Stepper: no frames to step through")
+        if len(frames) != len(captions):
+            raise ValueError(f"Stepper: {len(frames)} frames but {len(captions)} captions")
+        self.frames = list(frames)
+        self.captions = list(captions)
+
+    def __len__(self) -> int:
+        return len(self.frames)
+
+    def _repr_html_(self) -> str:
+        # A random id: saved notebooks keep old outputs, so a counter could repeat.
+        box = f"micrograd-stepper-{uuid.uuid4().hex}"
+        last = len(self.frames) - 1
+        parts = [
+            f'<div id="{box}" class="mg-stepper">',
+            "<div>",
+            '<button type="button" data-step="-1">&#9664; previous</button>',
+            f'<input type="range" min="0" max="{last}" value="0" step="1">',
+            '<button type="button" data-step="1">next &#9654;</button>',
+            f' <span class="mg-count">step 1 / {len(self.frames)}</span>',
+            "</div>",
+        ]
+        for k, (frame, caption) in enumerate(zip(self.frames, self.captions, strict=True)):
+            display = "block" if k == 0 else "none"
+            parts.append(
+                f'<div class="mg-frame" style="display:{display};overflow-x:auto">{frame}'
+                f"<pre>{html.escape(caption)}</pre></div>"
+            )
+        parts.append("</div>")
+        parts.append(f"<script>{_STEPPER_SCRIPT % {'id': box}}</script>")
+        return "\n".join(parts)
+
+    def page(self) -> str:
+        """The stepper as a whole HTML page, to save and open in a browser."""
+        return (
+            '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
+            "<title>micrograd backward</title></head><body>\n"
+            f"{self._repr_html_()}\n</body></html>\n"
+        )
+
+
+# -- plots ---------------------------------------------------------------------------
+
+Model = Callable[[list[Value]], Any]
+
+
+def _pyplot(caller: str) -> Any:
+    """matplotlib.pyplot, or an ImportError with the install hint."""
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise ImportError(
+            f"{caller} needs matplotlib; install it with: pip install matplotlib"
+        ) from None
+    return plt
+
+
+def _axes(ax: Any, caller: str) -> Any:
+    """The given Axes, or a new figure's."""
+    if ax is not None:
+        return ax
+    _figure, new_ax = _pyplot(caller).subplots()
+    return new_ax
+
+
+def _score(out: object, caller: str) -> float:
+    """The number a model returned: a Value, a plain number, or [Value]."""
+    if isinstance(out, (list, tuple)) and len(out) == 1:
+        out = out[0]
+    if isinstance(out, Value):
+        return out.data
+    if isinstance(out, (int, float)) and not isinstance(out, bool):
+        return float(out)
+    raise TypeError(f"{caller}: the model must return a Value, got {type(out).__name__}: {out!r}")
+
+
+def plot_decision_boundary(
+    model: Model,
+    X: Sequence[Sequence[float]],
+    y: Sequence[float],
+    ax: Any = None,
+    *,
+    resolution: int = 60,
+    threshold: float = 0.0,
+) -> Any:
+    """Colour the plane by the side of `threshold` the model's score falls on,
+    and scatter the points `X` coloured by their labels `y`. Returns the Axes.
+
+    The model is evaluated on a `resolution` × `resolution` grid spanning the
+    points plus a margin, under `no_grad()`, each point given as [Value, Value].
+    """
+    caller = "plot_decision_boundary"
+    if len(X) == 0:
+        raise ValueError(f"{caller}: X is empty")
+    if len(X) != len(y):
+        raise ValueError(f"{caller}: {len(X)} points in X but {len(y)} labels in y")
+    for point in X:
+        if len(point) != 2:
+            raise ValueError(f"{caller}: every point must have 2 coordinates, got {point!r}")
+    if resolution < 2:
+        raise ValueError(f"{caller}: resolution must be at least 2, got {resolution}")
+    ax = _axes(ax, caller)
+
+    xs = _grid_axis([p[0] for p in X], resolution)
+    ys = _grid_axis([p[1] for p in X], resolution)
+    # One row per y, one column per x: the layout contourf expects.
+    above: list[list[float]] = []
+    with no_grad():
+        for gy in ys:
+            row = []
+            for gx in xs:
+                score = _score(model([Value(gx), Value(gy)]), caller)
+                row.append(1.0 if score > threshold else 0.0)
+            above.append(row)
+
+    # Levels around 0 and 1 keep both colours even when one side is empty;
+    # light red below the threshold, light blue above, as the points' RdBu.
+    ax.contourf(xs, ys, above, levels=[-0.5, 0.5, 1.5], colors=["#f4a582", "#92c5de"])
+    ax.scatter(
+        [p[0] for p in X], [p[1] for p in X], c=list(y), cmap="RdBu", s=20, edgecolors="k"
+    )
+    ax.set_xlim(xs[0], xs[-1])
+    ax.set_ylim(ys[0], ys[-1])
+    return ax
+
+
+def _grid_axis(coords: list[float], n: int) -> list[float]:
+    """n evenly spaced points spanning `coords` plus a margin on each side."""
+    low, high = min(coords), max(coords)
+    margin = 0.1 * (high - low) or 1.0
+    low, high = low - margin, high + margin
+    step = (high - low) / (n - 1)
+    return [low + i * step for i in range(n)]
+
+
+def plot_function(f: Callable[[Value], Value], xs: Sequence[float], ax: Any = None) -> Any:
+    """Plot f(x) and its autograd derivative f'(x) over `xs` on one Axes.
+
+    f'(x) is x.grad after f(x).backward(), one fresh leaf per point.
+    """
+    caller = "plot_function"
+    if len(xs) == 0:
+        raise ValueError(f"{caller}: xs is empty")
+    ax = _axes(ax, caller)
+    values: list[float] = []
+    slopes: list[float] = []
+    for x in xs:
+        leaf = Value(x)
+        out = f(leaf)
+        if not isinstance(out, Value):
+            raise TypeError(
+                f"{caller}: f must return a Value, got {type(out).__name__}: {out!r}"
+            )
+        out.backward()
+        values.append(out.data)
+        slopes.append(leaf.grad)
+    name = getattr(f, "__name__", "f")
+    if not name.isidentifier():  # a lambda is named "<lambda>"
+        name = "f"
+    ax.plot(list(xs), values, label=f"{name}(x)")
+    ax.plot(list(xs), slopes, linestyle="--", label=f"{name}'(x) (autograd)")
+    ax.axhline(0.0, color="grey", linewidth=0.5)
+    ax.set_xlabel("x")
+    ax.legend()
+    return ax

@@ -1,0 +1,241 @@
+"""expression: the safe parser behind `micrograd graph` and `micrograd explain`."""
+
+from __future__ import annotations
+
+import builtins
+import math
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from micrograd.engine import Value
+from micrograd.expression import ExpressionError, evaluate
+
+NEURON = {"x1": 2.0, "x2": 0.0, "w1": -3.0, "w2": 1.0, "b": 6.8813735870195432}
+
+
+def test_the_lecture_neuron() -> None:
+    root, leaves = evaluate("tanh(x1*w1 + x2*w2 + b)", NEURON)
+    assert root.data == math.tanh(2.0 * -3.0 + 0.0 * 1.0 + 6.8813735870195432)
+    assert list(leaves) == ["x1", "w1", "x2", "w2", "b"]
+    assert all(leaf.label == name and leaf.data == NEURON[name] for name, leaf in leaves.items())
+    assert root._op == "tanh" and root.label == "tanh(x1 * w1 + x2 * w2 + b)"
+    root.backward()
+    assert leaves["x1"].grad == pytest.approx(-1.5)
+
+
+def test_a_variable_used_twice_is_one_leaf() -> None:
+    root, leaves = evaluate("x*x + x", {"x": 3.0})
+    x = leaves["x"]
+    product = root._prev[0]
+    assert product._prev == (x, x) and root._prev[1] is x
+    root.backward()
+    assert x.grad == 7.0
+
+
+def test_operations_are_labelled_with_their_text() -> None:
+    root, _ = evaluate("x*w + b", {"x": 1.0, "w": 2.0, "b": 3.0})
+    assert root.label == "x * w + b"
+    assert root._prev[0].label == "x * w"
+
+
+def test_very_long_labels_are_left_off() -> None:
+    text = " + ".join(f"x{i}" for i in range(20))
+    root, _ = evaluate(text, {f"x{i}": 1.0 for i in range(20)})
+    assert root.label == "" and root.data == 20.0
+
+
+def test_number_exponents_use_the_power_rule_node() -> None:
+    assert evaluate("x ** 2", {"x": -3.0})[0]._op == "**2"
+    assert evaluate("x ** -1", {"x": 4.0})[0]._op == "**-1"
+    assert evaluate("x ** 0.5", {"x": 4.0})[0].data == 2.0
+    assert evaluate("x ** y", {"x": 2.0, "y": 3.0})[0]._op == "**"
+
+
+def test_arithmetic_unary_signs_and_functions() -> None:
+    values = {"x": 0.5, "y": -2.0}
+    cases = {
+        "x - y": 2.5,
+        "x / y": -0.25,
+        "-x": -0.5,
+        "+x": 0.5,
+        "--x": 0.5,
+        "2 * 3": 6.0,
+        "exp(x)": math.exp(0.5),
+        "log(x)": math.log(0.5),
+        "sigmoid(0)": 0.5,
+        "relu(y)": 0.0,
+        "leaky_relu(y)": -0.02,
+        "leaky_relu(y, 0.1)": -0.2,
+        "leaky_relu(y, -0.5)": 1.0,
+        "7": 7.0,
+        "-7": -7.0,
+    }
+    for text, expected in cases.items():
+        root, _ = evaluate(text, values)
+        assert isinstance(root, Value)
+        assert root.data == pytest.approx(expected, rel=1e-15), text
+
+
+def test_numbers_alone_still_make_a_graph() -> None:
+    root, leaves = evaluate("2 * 3", {})
+    assert leaves == {} and root._op == "*" and [c.data for c in root._prev] == [2.0, 3.0]
+
+
+def test_unused_variables_are_not_returned() -> None:
+    _, leaves = evaluate("x", {"x": 1.0, "y": 2.0})
+    assert list(leaves) == ["x"]
+
+
+REJECTED = {
+    "x.data": "attribute access",
+    "x.__class__": "attribute access",
+    "x[0]": "subscripts",
+    "lambda: 1": "lambdas",
+    "[x for x in y]": "comprehensions",
+    "{x: 1 for x in y}": "comprehensions",
+    "(x for x in y)": "comprehensions",
+    "open('f')": "unknown function 'open'",
+    "print(x)": "unknown function 'print'",
+    "exp.__call__(x)": "only calls of",
+    "exp(x=1)": "no keyword arguments",
+    "exp(*x)": "no starred arguments",
+    "exp(x, 2)": "takes one argument",
+    "leaky_relu(x, 0.1, 2)": "an argument and an optional numeric slope",
+    "leaky_relu(x, y)": "slope of leaky_relu must be a number",
+    "__import__('os')": "unknown function '__import__'",
+    "__builtins__": "names starting with __",
+    "'abc'": "strings",
+    "b'abc'": "strings",
+    "True": "booleans",
+    "None": "None",
+    "...": "ellipsis constants",
+    "1j": "complex constants",
+    "x < 1": "comparisons",
+    "x == y": "comparisons",
+    "x and y": "and/or",
+    "not x": "operator not",
+    "x if y else 1": "conditional expressions",
+    "x // 2": "operator //",
+    "x % 2": "operator %",
+    "x @ y": "operator @",
+    "~x": "operator ~",
+    "f'{x}'": "f-strings",
+    "(x := 1)": "assignments",
+    "[x]": "lists",
+    "(x, y)": "tuples",
+    "{x}": "sets",
+    "{'a': x}": "dicts",
+    "1e400": "too large for a float",
+    "x +": "invalid syntax",
+    "x = 1": "invalid syntax",
+    "import os": "invalid syntax",
+    "": "empty",
+    "   ": "empty",
+    "z": "variable 'z' has no value",
+    "tanh": "tanh is a function",
+    "softplus(x)": "unknown function 'softplus'",
+}
+
+
+@pytest.mark.parametrize("text", list(REJECTED))
+def test_rejected_expressions_raise_one_line_expression_errors(text: str) -> None:
+    with pytest.raises(ExpressionError, match=REJECTED[text].replace("(", r"\(")) as caught:
+        evaluate(text, {"x": 1.0, "y": 2.0})
+    assert isinstance(caught.value, ValueError)
+    assert "\n" not in str(caught.value)
+
+
+def test_a_rejected_expression_is_never_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def forbidden(*args: object, **kwargs: object) -> None:
+        raise AssertionError("evaluate must not call eval or exec")
+
+    monkeypatch.setattr(builtins, "eval", forbidden)
+    monkeypatch.setattr(builtins, "exec", forbidden)
+    marker = tmp_path / "ran"
+    attack = f"__import__('pathlib').Path({str(marker)!r}).touch()"
+    with pytest.raises(ExpressionError):
+        evaluate(attack, {})
+    assert not marker.exists()
+    assert evaluate("x + 1", {"x": 1.0})[0].data == 2.0
+
+
+def test_the_message_quotes_the_offending_piece() -> None:
+    with pytest.raises(ExpressionError) as caught:
+        evaluate("exp(x) + y.z", {"x": 1.0, "y": 2.0})
+    assert str(caught.value) == "attribute access not allowed: 'y.z' in 'exp(x) + y.z'"
+
+
+def test_huge_or_deeply_nested_input_is_rejected_not_crashed() -> None:
+    for text in ["-" * 100_000 + "x", "(" * 1000 + "x" + ")" * 1000, "1" * 5000,
+                 "+".join(["x"] * 5000)]:
+        with pytest.raises(ExpressionError) as caught:
+            evaluate(text, {"x": 1.0})
+        assert len(str(caught.value)) < 400
+
+
+def test_bad_variable_values_name_the_variable() -> None:
+    with pytest.raises(TypeError, match="variable 'x'"):
+        evaluate("x", {"x": "2"})  # type: ignore[dict-item]
+    with pytest.raises(ExpressionError, match="variable 'x'.*finite"):
+        evaluate("x", {"x": math.inf})
+
+
+def test_math_errors_come_from_the_engine_with_its_message() -> None:
+    with pytest.raises(ZeroDivisionError, match="division"):
+        evaluate("x / 0", {"x": 1.0})
+    with pytest.raises(ValueError, match="log: x must be > 0"):
+        evaluate("log(x)", {"x": -1.0})
+    with pytest.raises(OverflowError, match="pow"):
+        evaluate("9 ** 9 ** 9", {})  # a float overflow, never a huge int
+
+
+def test_the_text_must_be_a_string() -> None:
+    with pytest.raises(TypeError, match="must be a str"):
+        evaluate(3, {})  # type: ignore[arg-type]
+
+
+# -- random expressions against plain float arithmetic -----------------------------------
+
+LEAF_VALUES = {"x": 0.7, "y": -1.3, "z": 2.1}
+FLOAT_FUNCTIONS = {
+    "tanh": math.tanh,
+    "relu": lambda v: max(v, 0.0),
+    "sigmoid": lambda v: 1.0 / (1.0 + math.exp(-v)),
+}
+
+
+def expressions() -> st.SearchStrategy[tuple[str, float]]:
+    """Random expression text with its value computed with floats."""
+    variables = st.sampled_from(sorted(LEAF_VALUES)).map(lambda n: (n, LEAF_VALUES[n]))
+    numbers = st.sampled_from([("1", 1.0), ("0.5", 0.5), ("3", 3.0)])
+    leaves = variables | numbers
+
+    def extend(inner: st.SearchStrategy[tuple[str, float]]) -> st.SearchStrategy[tuple[str, float]]:
+        binary = st.tuples(inner, st.sampled_from("+-*"), inner).map(
+            lambda t: (
+                f"({t[0][0]} {t[1]} {t[2][0]})",
+                {"+": t[0][1] + t[2][1], "-": t[0][1] - t[2][1], "*": t[0][1] * t[2][1]}[t[1]],
+            )
+        )
+        call = st.tuples(st.sampled_from(sorted(FLOAT_FUNCTIONS)), inner).map(
+            lambda t: (f"{t[0]}({t[1][0]})", FLOAT_FUNCTIONS[t[0]](t[1][1]))
+        )
+        negate = inner.map(lambda t: (f"-{t[0]}", -t[1]))
+        return binary | call | negate
+
+    return st.recursive(leaves, extend, max_leaves=12)
+
+
+@settings(max_examples=100, deadline=None)
+@given(expressions())
+def test_random_expressions_compute_what_they_say(case: tuple[str, float]) -> None:
+    text, expected = case
+    root, leaves = evaluate(text, LEAF_VALUES)
+    assert root.data == pytest.approx(expected, rel=1e-12, abs=1e-12)
+    assert set(leaves) <= set(LEAF_VALUES)
+    assert all(text.count(name) > 0 for name in leaves)

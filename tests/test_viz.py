@@ -1,0 +1,306 @@
+"""viz: DOT text, Graphviz drawings, the HTML stepper and the matplotlib plots."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterator
+
+import pytest
+from conftest import require_dot, require_module
+
+from micrograd.engine import Value, dot, sum_values
+from micrograd.viz import (
+    GraphvizMissing,
+    Stepper,
+    _digraph_class,
+    draw_dot,
+    plot_decision_boundary,
+    plot_function,
+    svg_for_html,
+    to_dot,
+)
+
+
+def neuron() -> Value:
+    """The lecture neuron o = tanh(x1·w1 + x2·w2 + b), after backward."""
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    n = x1 * w1 + x2 * w2 + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    o.backward()
+    return o
+
+
+def node_lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if "shape=record" in line]
+
+
+@pytest.fixture
+def pyplot() -> Iterator[object]:
+    require_module("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    yield plt
+    plt.close("all")
+
+
+# -- to_dot: the DOT text, no Graphviz needed ----------------------------------------
+
+
+def test_to_dot_shows_every_value_as_a_record_with_label_data_and_grad() -> None:
+    text = to_dot(neuron())
+    assert text.startswith("digraph {\n") and text.endswith("}\n")
+    assert '"{ x1 | data 2.0000 | grad -1.5000 }"' in text
+    assert '"{ w1 | data -3.0000 | grad 1.0000 }"' in text
+    assert '"{ o | data 0.7071 | grad 1.0000 }"' in text
+    assert len(node_lines(text)) == 10  # 5 leaves, 5 results
+    # one op node per operation, each with an edge to its result
+    assert len(re.findall(r"^\tv\d+_op \[label=", text, re.M)) == 5
+    assert 'label="tanh"' in text
+
+
+def test_to_dot_needs_no_graphviz_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "graphviz", None)  # import graphviz now fails
+    _digraph_class.cache_clear()
+    try:
+        assert "data 2.0000" in to_dot(neuron())
+        with pytest.raises(GraphvizMissing, match="pip install graphviz"):
+            draw_dot(neuron())
+    finally:
+        _digraph_class.cache_clear()
+
+
+def test_to_dot_is_deterministic_and_numbered_in_topological_order() -> None:
+    first, second = to_dot(neuron()), to_dot(neuron())
+    assert first == second
+    ids = re.findall(r"^\t(v\d+) \[", first, re.M)
+    assert ids == [f"v{i}" for i in range(10)]
+    assert "0x" not in first  # nothing from id()
+
+
+def test_children_keep_their_order_and_a_repeated_child_has_two_edges() -> None:
+    a, b = Value(3.0, label="a"), Value(4.0, label="b")
+    text = to_dot(b * a + a * a)
+    # b*a: b is v0, a is v1 in topological order; edges in _prev order
+    assert re.search(r"v0 -> v2_op\n\tv1 -> v2_op\n", text)
+    assert text.count("v1 -> v3_op") == 2
+
+
+def test_show_grad_false_leaves_the_grad_out() -> None:
+    text = to_dot(neuron(), show_grad=False)
+    assert "grad" not in text
+    assert '"{ x1 | data 2.0000 }"' in text
+
+
+def test_local_grads_label_the_edges() -> None:
+    o = neuron()
+    plain = to_dot(o)
+    text = to_dot(o, show_local_grads=True)
+    assert "label=\"-3\"" not in plain
+    # x1 -> (*) carries ∂(x1·w1)/∂x1 = w1 = -3; n -> (tanh) carries 1 − tanh² = 0.5
+    assert re.search(r'v0 -> v2_op \[label="-3"\]', text)
+    assert re.search(r'v\d+ -> v9_op \[label="0.5"\]', text)
+
+
+def test_highlight_marks_a_node_its_op_and_its_incoming_edges() -> None:
+    o = neuron()
+    n = o._prev[0]
+    text = to_dot(o, highlight=n)
+    marked = [line for line in text.splitlines() if "fillcolor" in line]
+    assert len(marked) == 2 and "n | data" in marked[0] and marked[1].strip().startswith("v8_op")
+    edges = [line for line in text.splitlines() if "penwidth=2" in line and "->" in line]
+    assert len(edges) == 2 and all("-> v8_op" in line for line in edges)
+    several = to_dot(o, highlight=[n, o])
+    assert several.count("fillcolor") == 4
+    assert "fillcolor" not in to_dot(o)
+
+
+def test_highlight_rejects_what_is_not_a_value() -> None:
+    with pytest.raises(TypeError, match="highlight"):
+        to_dot(neuron(), highlight=[1.0])  # type: ignore[list-item]
+
+
+def test_grads_given_replace_grad_and_missing_ones_show_unknown() -> None:
+    o = neuron()
+    text = to_dot(o, grads={o: 1.0})
+    assert "{ o | data 0.7071 | grad 1.0000 }" in text
+    assert text.count("grad ?") == 9
+
+
+def test_sum_and_dot_nodes_show_their_formula() -> None:
+    a, b, c = Value(1.0, label="a"), Value(2.0, label="b"), Value(3.0, label="c")
+    # the start comes first, as sum_values adds it first
+    assert 'label="sum\\nc + a + b"' in to_dot(sum_values([a, b], start=c))
+    w1, w2, x1, x2 = (Value(float(i), label=n) for i, n in enumerate(["w1", "w2", "x1", "x2"]))
+    text = to_dot(dot([w1, w2], [x1, x2], bias=c))
+    assert 'label="dot\\nc + w1·x1 + w2·x2"' in text
+
+
+def test_a_node_built_by_hand_without_op_links_children_directly() -> None:
+    a, b = Value(1.0, label="a"), Value(2.0, label="b")
+    hand = Value(3.0, (a, b), label="hand")
+    text = to_dot(hand, show_local_grads=True)
+    assert "_op" not in text
+    assert "\tv0 -> v2\n" in text and "\tv1 -> v2\n" in text
+
+
+def test_special_characters_in_labels_are_escaped() -> None:
+    x = Value(1.0, label='a|b{c}<d>"e\\')
+    text = to_dot(x)
+    assert r'"{ a\|b\{c\}\<d\>\"e\\ | data 1.0000 | grad 0.0000 }"' in text
+
+
+def test_bad_arguments_raise_typed_errors() -> None:
+    with pytest.raises(ValueError, match="rankdir"):
+        to_dot(Value(1.0), rankdir="sideways")
+    with pytest.raises(TypeError, match="root must be a Value"):
+        to_dot(1.0)  # type: ignore[arg-type]
+
+
+# -- draw_dot: the same text as a graphviz.Digraph --------------------------------------
+
+
+def test_draw_dot_is_a_digraph_built_from_the_same_text() -> None:
+    require_module("graphviz")
+    o = neuron()
+    graph = draw_dot(o, show_local_grads=True, rankdir="TB", highlight=o)
+    assert graph.source == to_dot(o, show_local_grads=True, rankdir="TB", highlight=o)
+    assert graph.format == "svg"
+    assert draw_dot(o, format="png").format == "png"
+
+
+def test_draw_dot_renders_an_svg_with_the_values_and_labels() -> None:
+    require_module("graphviz")
+    require_dot()
+    svg = draw_dot(neuron(), show_local_grads=True).pipe(format="svg", encoding="utf-8")
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+    for text in ("x1", "w1", "o", "data 2.0000", "grad &#45;1.5000", "tanh", ">0.5<"):
+        assert text in svg, text
+    # Jupyter's inline display goes through the same rendering
+    bundle = draw_dot(neuron())._repr_mimebundle_()
+    assert "<svg" in bundle["image/svg+xml"]
+
+
+def test_escaped_labels_render_as_written() -> None:
+    require_module("graphviz")
+    require_dot()
+    svg = draw_dot(Value(1.0, label='a|b{c}<d>"e')).pipe(format="svg", encoding="utf-8")
+    assert "a|b{c}&lt;d&gt;&quot;e" in svg
+
+
+def test_rendering_without_the_dot_program_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: object
+) -> None:
+    require_module("graphviz")
+    graph = draw_dot(neuron())
+    monkeypatch.setenv("PATH", "")
+    with pytest.raises(GraphvizMissing, match="apt-get install graphviz") as caught:
+        graph.pipe(format="svg")
+    assert "\n" not in str(caught.value)
+    with pytest.raises(GraphvizMissing):
+        graph._repr_mimebundle_()
+    with pytest.raises(GraphvizMissing):
+        graph.render(directory=str(tmp_path))
+
+
+# -- the HTML stepper ---------------------------------------------------------------
+
+
+def test_svg_for_html_drops_the_prologue_and_the_namespace_urls() -> None:
+    svg = (
+        '<?xml version="1.0"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" '
+        '"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n'
+        '<svg width="8pt" xmlns="http://www.w3.org/2000/svg" '
+        'xmlns:xlink="http://www.w3.org/1999/xlink">\n<g/></svg>\n'
+    )
+    assert svg_for_html(svg) == '<svg width="8pt">\n<g/></svg>\n'
+
+
+def test_stepper_html_has_one_frame_per_step_controls_and_no_url() -> None:
+    frames = [f"<svg><text>frame {k}</text></svg>" for k in range(3)]
+    stepper = Stepper(frames, ["first <step>", "second", "third"])
+    html = stepper._repr_html_()
+    assert html.count('class="mg-frame"') == 3 == len(stepper)
+    assert html.count("display:block") == 1
+    assert 'type="range" min="0" max="2"' in html
+    assert "data-step=\"-1\"" in html and "data-step=\"1\"" in html
+    assert "<script>" in html and "first &lt;step&gt;" in html
+    assert "http" not in html and "src=" not in html
+    assert stepper.page().startswith("<!DOCTYPE html>")
+
+
+def test_two_steppers_do_not_share_an_element_id() -> None:
+    stepper = Stepper(["<svg/>"], ["only"])
+    ids = {re.search(r'id="([^"]+)"', stepper._repr_html_()).group(1) for _ in range(2)}  # type: ignore[union-attr]
+    assert len(ids) == 2
+
+
+def test_stepper_rejects_no_frames_or_mismatched_captions() -> None:
+    with pytest.raises(ValueError, match="no frames"):
+        Stepper([], [])
+    with pytest.raises(ValueError, match="2 frames but 1 captions"):
+        Stepper(["<svg/>", "<svg/>"], ["one"])
+
+
+# -- plots --------------------------------------------------------------------------
+
+
+def test_plot_decision_boundary_colours_the_plane_by_the_score(pyplot: object) -> None:
+    calls: list[int] = []
+
+    def model(point: list[Value]) -> Value:
+        out = point[0] * 2.0 + point[1] - 1.0
+        calls.append(len(out._prev))  # no graph is recorded under no_grad
+        return out
+
+    X = [[0.0, 0.0], [1.0, 1.0], [2.0, -1.0], [-1.0, 2.0]]
+    y = [-1, 1, 1, -1]
+    ax = plot_decision_boundary(model, X, y, resolution=20)
+    assert len(calls) == 400 and set(calls) == {0}
+    assert len(ax.collections) >= 2  # the filled regions and the points
+    points = ax.collections[-1].get_offsets()
+    assert [list(p) for p in points] == X
+    low, high = ax.get_xlim()
+    assert low < -1.0 and high > 2.0
+
+
+def test_plot_decision_boundary_draws_on_a_given_axes(pyplot: object) -> None:
+    _figure, ax = pyplot.subplots()  # type: ignore[attr-defined]
+    returned = plot_decision_boundary(lambda p: p[0], [[0.0, 0.0], [1.0, 1.0]], [0, 1], ax=ax)
+    assert returned is ax
+
+
+def test_plot_decision_boundary_rejects_bad_input(pyplot: object) -> None:
+    with pytest.raises(ValueError, match="2 points in X but 1 labels"):
+        plot_decision_boundary(lambda p: p[0], [[0.0, 0.0], [1.0, 1.0]], [0])
+    with pytest.raises(ValueError, match="2 coordinates"):
+        plot_decision_boundary(lambda p: p[0], [[0.0, 0.0, 0.0]], [0])
+    with pytest.raises(ValueError, match="X is empty"):
+        plot_decision_boundary(lambda p: p[0], [], [])
+    with pytest.raises(TypeError, match="must return a Value"):
+        plot_decision_boundary(lambda p: "yes", [[0.0, 0.0]], [0])
+
+
+def test_plot_function_draws_f_and_its_autograd_derivative(pyplot: object) -> None:
+    xs = [-2.0, -0.5, 0.0, 1.0, 3.0]
+    ax = plot_function(lambda x: x.tanh(), xs)
+    f_line, df_line = ax.get_lines()[:2]
+    t = [Value(x).tanh().data for x in xs]
+    assert list(f_line.get_ydata()) == t
+    assert list(df_line.get_ydata()) == [1.0 - v * v for v in t]
+    assert "autograd" in df_line.get_label()
+
+
+def test_plots_without_matplotlib_say_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    with pytest.raises(ImportError, match="pip install matplotlib"):
+        plot_function(lambda x: x, [0.0])
+    with pytest.raises(ImportError, match="pip install matplotlib"):
+        plot_decision_boundary(lambda p: p[0], [[0.0, 0.0]], [0])
