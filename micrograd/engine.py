@@ -184,15 +184,19 @@ class Value:
         return self * other**-1
 
     def __radd__(self, other: Operand) -> Value:
-        return self + other
+        return self.__add__(other)
 
     def __rmul__(self, other: Operand) -> Value:
-        return self * other
+        return self.__mul__(other)
 
     def __rsub__(self, other: Operand) -> Value:
+        if not isinstance(other, (int, float)):
+            return NotImplemented
         return other + (-self)
 
     def __rtruediv__(self, other: Operand) -> Value:
+        if not isinstance(other, (int, float)):
+            return NotImplemented
         if self.data == 0.0:
             raise ZeroDivisionError(f"division: {other} / 0.0")
         return other * self**-1
@@ -248,10 +252,11 @@ class Value:
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Value:
         """x if x > 0 else slope·x; ∂/∂x = 1 if x > 0 else slope (slope at 0)."""
+        slope = _as_float(negative_slope, "leaky_relu(negative_slope=)")
         x = self.data
         if x > 0.0:
             return _node(x, "leaky_relu", self, 1.0)
-        return _node(negative_slope * x, "leaky_relu", self, float(negative_slope))
+        return _node(slope * x, "leaky_relu", self, slope)
 
     # -- backward ---------------------------------------------------------
 

@@ -1,0 +1,173 @@
+"""Numerical gradients, to check the analytic ones that backward computes.
+
+The numerical derivative is the central difference
+
+    ∂f/∂x_k ≈ (f(x + h·e_k) − f(x − h·e_k)) / 2h
+
+whose error is O(h²) from truncation plus O(ε·|f| / h) from rounding, so
+h = 1e-6 leaves about 1e-10 relative agreement for smooth functions of
+moderate size: enough to catch a wrong derivative, which is off by far more.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+from micrograd.engine import Value, no_grad
+
+Input = float | int | Value
+
+
+class GradcheckError(ValueError):
+    """Analytic and numerical gradients disagree; the message is a table.
+
+    A ValueError, like any other wrong value handed back by the function
+    under test, rather than an AssertionError: gradcheck is a library
+    function, used in notebooks and scripts as well as in tests.
+    """
+
+
+def numerical_grad(
+    f: Callable[..., Value], inputs: Sequence[Input], eps: float = 1e-6
+) -> list[float]:
+    """∂f/∂x_k ≈ (f(x + h·e_k) − f(x − h·e_k)) / 2h for every input k, with h = eps.
+
+    `f` takes one Value per input and returns a scalar Value; it runs under
+    `no_grad()`, so no graph is recorded. The divisor is the step actually
+    taken in floating point, (x + h) − (x − h), which is 2h up to rounding.
+    """
+    _check_tolerance("numerical_grad", "eps", eps)
+    point = _point("numerical_grad", inputs)
+    grads = []
+    with no_grad():
+        for k, x in enumerate(point):
+            above, below = x + eps, x - eps
+            if above == below:
+                raise ValueError(
+                    f"numerical_grad: eps={eps} is below the float spacing at input {k} = {x}"
+                )
+            f_above = _scalar("numerical_grad", f, [*point[:k], above, *point[k + 1 :]])
+            f_below = _scalar("numerical_grad", f, [*point[:k], below, *point[k + 1 :]])
+            grads.append((f_above.data - f_below.data) / (above - below))
+    return grads
+
+
+def gradcheck(
+    f: Callable[..., Value],
+    inputs: Sequence[Input],
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+) -> bool:
+    """True when backward's gradient of `f` at `inputs` matches the numerical one.
+
+    Each input k passes when |analytic_k − numeric_k| ≤ atol + rtol·|numeric_k|.
+    Otherwise raises `GradcheckError` with a table of every input.
+    """
+    _check_tolerance("gradcheck", "eps", eps)
+    _check_tolerance("gradcheck", "atol", atol, allow_zero=True)
+    _check_tolerance("gradcheck", "rtol", rtol, allow_zero=True)
+    point = _point("gradcheck", inputs)
+    leaves = [Value(x) for x in point]
+    _scalar("gradcheck", f, leaves).backward()
+    analytic = [leaf.grad for leaf in leaves]
+    numeric = numerical_grad(f, point, eps)
+    ok = [abs(a - n) <= atol + rtol * abs(n) for a, n in zip(analytic, numeric, strict=True)]
+    if not all(ok):
+        raise GradcheckError(_table(point, analytic, numeric, ok, atol, rtol))
+    return True
+
+
+def jacobian(f: Callable[..., Sequence[Value]], inputs: Sequence[Input]) -> list[list[float]]:
+    """J[i][k] = ∂out_i/∂x_k, where `f` maps one Value per input to a list of Values.
+
+    One backward per output, each on a freshly built graph, so every row
+    starts from zero gradients.
+    """
+    point = _point("jacobian", inputs)
+    leaves, outputs = _outputs(f, point)
+    rows = []
+    for i in range(len(outputs)):
+        if i > 0:
+            leaves, outputs = _outputs(f, point)
+        outputs[i].backward()
+        rows.append([leaf.grad for leaf in leaves])
+    return rows
+
+
+# -- helpers ------------------------------------------------------------------
+
+
+def _point(caller: str, inputs: Sequence[Input]) -> list[float]:
+    """The inputs as floats, a Value read through its data."""
+    point = []
+    for k, x in enumerate(inputs):
+        if isinstance(x, Value):
+            point.append(x.data)
+            continue
+        try:
+            point.append(Value(x).data)
+        except (TypeError, ValueError, OverflowError) as error:
+            raise type(error)(f"{caller}: input {k}: {error}") from None
+    return point
+
+
+def _scalar(caller: str, f: Callable[..., Value], args: Sequence[float | Value]) -> Value:
+    """f at `args` (a float becomes a fresh leaf), checked to be a Value."""
+    out = f(*(x if isinstance(x, Value) else Value(x) for x in args))
+    if not isinstance(out, Value):
+        raise TypeError(f"{caller}: f must return a Value, got {type(out).__name__}: {out!r}")
+    return out
+
+
+def _outputs(
+    f: Callable[..., Sequence[Value]], point: Sequence[float]
+) -> tuple[list[Value], Sequence[Value]]:
+    """Fresh leaves at `point` and f's outputs on them, checked to be Values."""
+    leaves = [Value(x) for x in point]
+    outputs = f(*leaves)
+    if isinstance(outputs, Value) or not isinstance(outputs, Sequence):
+        raise TypeError(
+            f"jacobian: f must return a sequence of Values, got {type(outputs).__name__}"
+        )
+    for i, out in enumerate(outputs):
+        if not isinstance(out, Value):
+            raise TypeError(f"jacobian: output {i} of f is not a Value: {out!r}")
+    return leaves, outputs
+
+
+def _check_tolerance(caller: str, name: str, x: float, *, allow_zero: bool = False) -> None:
+    """A TypeError or ValueError unless `x` is a finite number > 0 (or >= 0)."""
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        raise TypeError(f"{caller}: {name} must be a number, got {type(x).__name__}: {x!r}")
+    in_range = x >= 0 if allow_zero else x > 0
+    if not (in_range and math.isfinite(x)):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{caller}: {name} must be finite and {bound}, got {x}")
+
+
+def _table(
+    point: Sequence[float],
+    analytic: Sequence[float],
+    numeric: Sequence[float],
+    ok: Sequence[bool],
+    atol: float,
+    rtol: float,
+) -> str:
+    """The comparison as text, one right-aligned row per input."""
+    header = ("input", "value", "analytic", "numeric", "abs error", "")
+    rows = [header]
+    for k, (x, a, n, good) in enumerate(zip(point, analytic, numeric, ok, strict=True)):
+        cells = (f"{x:.10g}", f"{a:.10g}", f"{n:.10g}", f"{abs(a - n):.3g}")
+        rows.append((str(k), *cells, "ok" if good else "FAIL"))
+    widths = [max(len(row[c]) for row in rows) for c in range(len(header))]
+    lines = [
+        "  ".join(cell.rjust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
+    title = (
+        f"gradcheck: {ok.count(False)} of {len(ok)} gradients disagree "
+        f"(each must satisfy |analytic - numeric| <= {atol:g} + {rtol:g}*|numeric|)"
+    )
+    return "\n".join([title, *lines])

@@ -1,0 +1,252 @@
+"""Bad input gets a typed exception whose message names the op and the value.
+
+Also: the ops whose naive forms overflow (sigmoid, tanh) never do.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import re
+import sys
+from typing import Any
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from micrograd.engine import Value, dot, sum_values
+
+
+def raises(error: type[Exception], *fragments: str) -> Any:
+    """pytest.raises(error) whose message must contain every fragment, in order."""
+    pattern = ".*".join(re.escape(fragment) for fragment in fragments)
+    return pytest.raises(error, match=f"(?s){pattern}")
+
+
+# -- building a Value ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "error", "fragments"),
+    [
+        ("x", TypeError, ("Value()", "str", "'x'")),
+        (None, TypeError, ("Value()", "NoneType", "None")),
+        ([1.0], TypeError, ("Value()", "list", "[1.0]")),
+        (1 + 2j, TypeError, ("Value()", "complex", "(1+2j)")),
+        (float("nan"), ValueError, ("Value()", "finite", "nan")),
+        (float("inf"), ValueError, ("Value()", "finite", "inf")),
+        (-float("inf"), ValueError, ("Value()", "finite", "-inf")),
+        (10**400, OverflowError, ("Value()", "1000000", "too large")),
+    ],
+    ids=["str", "None", "list", "complex", "nan", "inf", "-inf", "huge-int"],
+)
+def test_value_rejects_what_is_not_a_finite_real(
+    data: object, error: type[Exception], fragments: tuple[str, ...]
+) -> None:
+    with raises(error, *fragments):
+        Value(data)  # type: ignore[arg-type]
+
+
+def test_children_must_be_values() -> None:
+    with raises(TypeError, "Value()", "child", "(1.0,)"):
+        Value(1.0, (1.0,))  # type: ignore[arg-type]
+
+
+def test_local_derivatives_must_match_the_children() -> None:
+    a = Value(1.0)
+    with raises(ValueError, "Value()", "1 children", "2 local"):
+        Value(1.0, (a,), "f", _local=(1.0, 2.0))
+    with raises(ValueError, "Value(_local=)", "finite", "nan"):
+        Value(1.0, (a,), "f", _local=(float("nan"),))
+
+
+# -- operands that are not numbers -------------------------------------------------
+
+
+OPERATORS = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": operator.truediv,
+    "**": operator.pow,
+}
+NOT_NUMBERS = {"str": "x", "None": None, "list": [1.0]}
+# A sequence times a Value (either side) is repetition and a sequence plus a
+# Value is concatenation: Python answers those itself, tested below.
+SEQUENCE_CASES = {("*", "str", "value"), ("*", "str", "other"), ("*", "list", "value"),
+                  ("*", "list", "other"), ("+", "str", "other"), ("+", "list", "other")}
+OPERAND_CASES = [
+    (symbol, kind, left)
+    for symbol in OPERATORS
+    for kind in NOT_NUMBERS
+    for left in ("value", "other")
+    if (symbol, kind, left) not in SEQUENCE_CASES
+]
+
+
+@pytest.mark.parametrize(
+    ("symbol", "kind", "left"), OPERAND_CASES, ids=["-".join(case) for case in OPERAND_CASES]
+)
+@pytest.mark.parametrize("data", [2.0, 0.0], ids=["nonzero", "zero"])
+def test_an_operand_that_is_not_a_number_is_a_type_error_naming_the_operator(
+    symbol: str, kind: str, left: str, data: float
+) -> None:
+    # Regression: "x" - v named "+" (the op it is composed from) with the
+    # operands swapped, and None / Value(0) was a ZeroDivisionError.
+    value, other = Value(data), NOT_NUMBERS[kind]
+    operands = (value, other) if left == "value" else (other, value)
+    with pytest.raises(TypeError) as info:
+        OPERATORS[symbol](*operands)
+    names = [type(operand).__name__ for operand in operands]
+    message = str(info.value)
+    assert f"for {symbol}" in message, message
+    assert f"'{names[0]}' and '{names[1]}'" in message, message
+
+
+def test_a_sequence_with_a_value_is_a_type_error() -> None:
+    for symbol, kind, left in SEQUENCE_CASES:
+        value, other = Value(2.0), NOT_NUMBERS[kind]
+        operands = (value, other) if left == "value" else (other, value)
+        with pytest.raises(TypeError, match="Value"):
+            OPERATORS[symbol](*operands)
+
+
+def test_n_ary_ops_reject_what_is_not_a_number() -> None:
+    with raises(TypeError, "sum", "str", "'x'"):
+        sum_values([Value(1.0), "x"])  # type: ignore[list-item]
+    with raises(TypeError, "dot", "NoneType", "None"):
+        dot([Value(1.0)], [None])  # type: ignore[list-item]
+    with raises(TypeError, "dot", "str", "'b'"):
+        dot([Value(1.0)], [2.0], "b")  # type: ignore[arg-type]
+    with raises(ValueError, "dot", "2 weights", "1 inputs"):
+        dot([1.0, 2.0], [Value(1.0)])
+
+
+def test_leaky_relu_rejects_a_slope_that_is_not_a_number() -> None:
+    # Regression: a string slope was accepted silently for x > 0.
+    for x in (2.0, -2.0):
+        with raises(TypeError, "leaky_relu", "negative_slope", "'x'"):
+            Value(x).leaky_relu("x")  # type: ignore[arg-type]
+    with raises(ValueError, "leaky_relu", "negative_slope", "nan"):
+        Value(2.0).leaky_relu(float("nan"))
+
+
+def test_backward_seed_must_be_a_finite_number() -> None:
+    y = Value(2.0) * 3.0
+    with raises(TypeError, "backward(grad=)", "str", "'x'"):
+        y.backward(grad="x")  # type: ignore[arg-type]
+    with raises(ValueError, "backward(grad=)", "finite", "nan"):
+        y.backward(grad=float("nan"))
+
+
+# -- values outside an op's domain -----------------------------------------------
+
+
+def test_log_of_zero_and_of_a_negative_number() -> None:
+    with raises(ValueError, "log", "> 0", "0.0"):
+        Value(0.0).log()
+    with raises(ValueError, "log", "> 0", "-1.0"):
+        Value(-1.0).log()
+
+
+def test_zero_to_a_negative_power() -> None:
+    with raises(ZeroDivisionError, "pow", "0.0 ** -1"):
+        Value(0.0) ** -1
+    with raises(ZeroDivisionError, "pow", "0.0 ** -0.5"):
+        Value(0.0) ** -0.5
+
+
+def test_division_by_zero() -> None:
+    with raises(ZeroDivisionError, "division", "1.5 / 0"):
+        Value(1.5) / 0
+    with raises(ZeroDivisionError, "division", "1.5 / 0.0"):
+        Value(1.5) / Value(0.0)
+    with raises(ZeroDivisionError, "division", "1 / 0.0"):
+        1 / Value(0.0)
+
+
+def test_negative_base_to_a_non_integer_power() -> None:
+    with raises(ValueError, "pow", "negative base -8.0", "0.5"):
+        Value(-8.0) ** 0.5
+
+
+def test_non_positive_base_with_a_value_exponent() -> None:
+    # ∂x^y/∂y = x^y · ln x needs x > 0, even where x^y itself is real.
+    with raises(ValueError, "pow", "> 0", "Value", "base -2.0"):
+        Value(-2.0) ** Value(2.0)
+    with raises(ValueError, "pow", "> 0", "base 0.0"):
+        Value(0.0) ** Value(2.0)
+    with raises(ValueError, "pow", "> 0", "base -2.0"):
+        (-2) ** Value(2.0)
+
+
+def test_an_infinite_exponent() -> None:
+    with raises(ValueError, "pow", "finite", "inf"):
+        Value(2.0) ** float("inf")
+
+
+def test_square_root_at_zero_has_an_infinite_derivative() -> None:
+    with raises(ZeroDivisionError, "pow", "derivative", "0.5", "0.0", "infinite"):
+        Value(0.0) ** 0.5
+
+
+# -- overflow ----------------------------------------------------------------------
+
+
+def test_exp_overflow() -> None:
+    with raises(OverflowError, "exp", "1000.0", "overflows"):
+        Value(1000.0).exp()
+
+
+def test_product_overflow() -> None:
+    with raises(OverflowError, "*", "inf", "1e+200, 1e+200", "not finite"):
+        Value(1e200) * Value(1e200)
+
+
+def test_sum_overflow() -> None:
+    big = sys.float_info.max
+    with raises(OverflowError, "+", "inf", "not finite"):
+        Value(big) + big
+    with raises(OverflowError, "sum", "inf", "not finite"):
+        sum_values([big, big])
+
+
+def test_power_overflow() -> None:
+    with raises(OverflowError, "pow", "1e+200 ** 2", "overflows"):
+        Value(1e200) ** 2
+    with raises(OverflowError, "pow", "10.0 ** 400.0", "overflows"):
+        10 ** Value(400.0)
+
+
+def test_gradient_overflow_in_backward_raises() -> None:
+    # The forward values are finite; only the gradient overflows, and it is
+    # reported rather than left as a silent inf.
+    x = Value(1e-10)
+    y = x * 1e300
+    with raises(OverflowError, "backward", "gradient inf", "not finite"):
+        y.backward(grad=1e100)
+
+
+# -- sigmoid and tanh are stable -------------------------------------------------
+
+
+HUGE = st.floats(-sys.float_info.max, sys.float_info.max, allow_nan=False)
+
+
+@settings(max_examples=50, deadline=None)
+@given(x=HUGE)
+@example(x=sys.float_info.max)
+@example(x=-sys.float_info.max)
+@example(x=1e308)
+@example(x=-1e308)
+@example(x=-745.2)
+@example(x=709.8)
+def test_sigmoid_and_tanh_never_overflow(x: float) -> None:
+    for name in ("sigmoid", "tanh"):
+        leaf = Value(x)
+        out = getattr(leaf, name)()
+        out.backward()
+        low = 0.0 if name == "sigmoid" else -1.0
+        assert low <= out.data <= 1.0
+        assert math.isfinite(leaf.grad) and 0.0 <= leaf.grad <= 1.0
