@@ -24,10 +24,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import reduce
 from operator import add, mul
-from typing import Union
-
-Number = Union[int, float]
-Operand = Union["Value", int, float]
+from typing import Any, TypeAlias
 
 # Recording switches, flipped by the `no_grad` and `detect_anomaly` contexts.
 _recording = True
@@ -48,10 +45,15 @@ class Value:
     grad: float
     label: str
     _op: str
+    # The edges: a child (or, n-ary, a tuple of children) and ∂out/∂child.
+    _a: Any
+    _da: Any
+    _b: Value | None
+    _db: Any
 
     def __init__(
         self,
-        data: Number,
+        data: float,
         _children: Iterable[Value] = (),
         _op: str = "",
         label: str = "",
@@ -107,27 +109,26 @@ class Value:
 
     def __add__(self, other: Operand) -> Value:
         """a + b; ∂/∂a = 1, ∂/∂b = 1."""
-        if not isinstance(other, Value):
-            other = _constant(other)
-            if other is None:
-                return NotImplemented
-        return _node(self.data + other.data, "+", self, 1.0, other, 1.0)
+        b = other if isinstance(other, Value) else _constant(other)
+        if b is None:
+            return NotImplemented
+        return _node(self.data + b.data, "+", self, 1.0, b, 1.0)
 
     def __mul__(self, other: Operand) -> Value:
         """a · b; ∂/∂a = b, ∂/∂b = a."""
-        if not isinstance(other, Value):
-            other = _constant(other)
-            if other is None:
-                return NotImplemented
-        return _node(self.data * other.data, "*", self, other.data, other, self.data)
+        b = other if isinstance(other, Value) else _constant(other)
+        if b is None:
+            return NotImplemented
+        return _node(self.data * b.data, "*", self, b.data, b, self.data)
 
     def __pow__(self, other: Operand) -> Value:
         """x ** n; ∂/∂x = n·x^(n−1), and for a Value exponent ∂/∂n = x^n · ln x."""
         if isinstance(other, Value):
             return self._pow_value(other)
-        if not isinstance(other, (int, float)):
+        if not isinstance(other, numbers.Real):
             return NotImplemented
-        x, n = self.data, other
+        # An int exponent stays an int, so the op reads '**2', not '**2.0'.
+        x, n = self.data, other if isinstance(other, int) else float(other)
         if not math.isfinite(n):
             raise ValueError(f"pow: the exponent must be finite, got {n}")
         if x == 0.0 and n < 0:
@@ -137,14 +138,14 @@ class Value:
                 f"pow: negative base {x} to the non-integer power {n} has no real value"
             )
         if x == 0.0 and 0 < n < 1:
-            raise ZeroDivisionError(
-                f"pow: the derivative of x ** {n} at x = 0.0 is infinite"
-            )
+            raise ZeroDivisionError(f"pow: the derivative of x ** {n} at x = 0.0 is infinite")
         try:
             out = x**n
             local = 0.0 if n == 0 else n * x ** (n - 1)
         except OverflowError:
             raise OverflowError(f"pow: {x} ** {n} overflows a float") from None
+        if local - local != 0.0:  # only inf and nan give x − x ≠ 0
+            raise OverflowError(f"pow: the derivative of x ** {n} at x = {x} overflows a float")
         return _node(out, f"**{n}", self, local)
 
     def _pow_value(self, other: Value) -> Value:
@@ -167,41 +168,37 @@ class Value:
 
     def __sub__(self, other: Operand) -> Value:
         """a − b, as a + (−b)."""
-        if not isinstance(other, (Value, int, float)):
+        b = other if isinstance(other, Value) else _constant(other)
+        if b is None:
             return NotImplemented
-        return self + (-other)
+        return self + (-b)
 
     def __truediv__(self, other: Operand) -> Value:
         """a / b, as a · b^(−1)."""
-        if isinstance(other, Value):
-            divisor = other.data
-        elif isinstance(other, (int, float)):
-            divisor = other
-        else:
+        b = other if isinstance(other, Value) else _constant(other)
+        if b is None:
             return NotImplemented
-        if divisor == 0:
-            raise ZeroDivisionError(f"division: {self.data} / 0.0")
-        return self * other**-1
+        return self * _reciprocal(self, b)
 
-    def __radd__(self, other: Operand) -> Value:
+    def __radd__(self, other: float) -> Value:
         return self.__add__(other)
 
-    def __rmul__(self, other: Operand) -> Value:
+    def __rmul__(self, other: float) -> Value:
         return self.__mul__(other)
 
-    def __rsub__(self, other: Operand) -> Value:
-        if not isinstance(other, (int, float)):
+    def __rsub__(self, other: float) -> Value:
+        a = _constant(other)
+        if a is None:
             return NotImplemented
-        return other + (-self)
+        return a + (-self)
 
-    def __rtruediv__(self, other: Operand) -> Value:
-        if not isinstance(other, (int, float)):
+    def __rtruediv__(self, other: float) -> Value:
+        a = _constant(other)
+        if a is None:
             return NotImplemented
-        if self.data == 0.0:
-            raise ZeroDivisionError(f"division: {other} / 0.0")
-        return other * self**-1
+        return a * _reciprocal(a, self)
 
-    def __rpow__(self, other: Operand) -> Value:
+    def __rpow__(self, other: float) -> Value:
         base = _constant(other)
         if base is None:
             return NotImplemented
@@ -225,7 +222,10 @@ class Value:
         x = self.data
         if x <= 0.0:
             raise ValueError(f"log: x must be > 0, got {x}")
-        return _node(math.log(x), "log", self, 1.0 / x)
+        local = 1.0 / x
+        if local - local != 0.0:  # only inf and nan give x − x ≠ 0
+            raise OverflowError(f"log: the derivative 1/x at x = {x} overflows a float")
+        return _node(math.log(x), "log", self, local)
 
     def tanh(self) -> Value:
         """tanh x; ∂/∂x = 1 − tanh² x."""
@@ -291,7 +291,7 @@ class Value:
                         f"backward: node {node!r} (op {node._op!r}) was built by hand "
                         f"with children but no local derivatives; pass _local=(...)"
                     )
-                for child, d in zip(a, local):
+                for child, d in zip(a, local):  # noqa: B905 (lengths checked when built)
                     child.grad += d * g
             else:
                 a.grad += node._da * g
@@ -303,6 +303,10 @@ class Value:
         for node in order:
             if node._a is None and node.grad - node.grad != 0.0:
                 _not_finite_grad(node)
+
+
+# A Value, or a plain number (int, float, any numbers.Real) that becomes one.
+Operand: TypeAlias = Value | float
 
 
 # -- building nodes ---------------------------------------------------------
@@ -327,14 +331,28 @@ def _as_float(x: object, what: str = "Value()") -> float:
 def _constant(x: object) -> Value | None:
     """A leaf Value for a plain number on one side of an operator, else None."""
     if isinstance(x, numbers.Real):
-        return Value(x)
+        return Value(float(x))
     return None
+
+
+def _reciprocal(dividend: Value, divisor: Value) -> Value:
+    """divisor ** −1 for a division, with errors that name the division."""
+    if divisor.data == 0.0:
+        raise ZeroDivisionError(f"division: {dividend.data} / 0.0")
+    try:
+        return divisor**-1
+    except OverflowError:
+        raise OverflowError(
+            f"division: {dividend.data} / {divisor.data} (1 / {divisor.data} overflows a float)"
+        ) from None
 
 
 _new = object.__new__
 
 
-def _node(data: float, op: str, a: object, da: object, b: object = None, db: object = None) -> Value:
+def _node(
+    data: float, op: str, a: Any, da: Any, b: Value | None = None, db: float | None = None
+) -> Value:
     """A new node with its children and local derivatives (or none under no_grad)."""
     out: Value = _new(Value)
     out.data = data
@@ -401,7 +419,7 @@ def dot(ws: Sequence[Operand], xs: Sequence[Operand], bias: Operand | None = Non
         data = reduce(add, map(mul, wd, xd), b.data)
     else:
         data = reduce(add, map(mul, wd, xd), 0.0)
-    for wi, xi, wv, xv in zip(w, x, wd, xd):
+    for wi, xi, wv, xv in zip(w, x, wd, xd):  # noqa: B905 (lengths checked above)
         children += (wi, xi)
         local += (xv, wv)
     return _node(data, "dot", tuple(children), tuple(local))
@@ -500,9 +518,10 @@ _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 def _caller_outside_package() -> str:
     """'file:line' of the innermost frame that is not micrograd's own code."""
     frame = sys._getframe(1)
-    while frame is not None and os.path.dirname(
-        os.path.abspath(frame.f_code.co_filename)
-    ) == _PACKAGE_DIR:
+    while (
+        frame is not None
+        and os.path.dirname(os.path.abspath(frame.f_code.co_filename)) == _PACKAGE_DIR
+    ):
         frame = frame.f_back  # type: ignore[assignment]
     if frame is None:
         return "<unknown>"

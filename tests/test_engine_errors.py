@@ -162,7 +162,7 @@ def test_division_by_zero() -> None:
         Value(1.5) / 0
     with raises(ZeroDivisionError, "division", "1.5 / 0.0"):
         Value(1.5) / Value(0.0)
-    with raises(ZeroDivisionError, "division", "1 / 0.0"):
+    with raises(ZeroDivisionError, "division", "1.0 / 0.0"):
         1 / Value(0.0)
 
 
