@@ -6,9 +6,12 @@ Also: the ops whose naive forms overflow (sigmoid, tanh) never do.
 from __future__ import annotations
 
 import math
+import numbers
 import operator
 import re
 import sys
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -250,3 +253,39 @@ def test_sigmoid_and_tanh_never_overflow(x: float) -> None:
         low = 0.0 if name == "sigmoid" else -1.0
         assert low <= out.data <= 1.0
         assert math.isfinite(leaf.grad) and 0.0 <= leaf.grad <= 1.0
+
+
+# -- regressions: a local derivative that overflows is caught in forward ---------
+
+
+def test_pow_whose_derivative_overflows_is_an_error_at_forward_time() -> None:
+    # 10 ** 308 is finite, but its derivative 308 · 10 ** 307 is not: before,
+    # the inf was stored and surfaced in backward under the wrong op.
+    with raises(OverflowError, "pow", "derivative", "10.0"):
+        Value(10.0) ** 308
+
+
+def test_log_whose_derivative_overflows_is_an_error_at_forward_time() -> None:
+    with raises(OverflowError, "log", "derivative", "5e-324"):
+        Value(5e-324).log()
+
+
+@pytest.mark.parametrize("divisor", [1e-310, Value(1e-310)], ids=["number", "Value"])
+def test_division_whose_reciprocal_overflows_names_the_division(divisor: object) -> None:
+    with raises(OverflowError, "division", "1e-10 / 1e-310"):
+        Value(1e-10) / divisor  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    "number", [Fraction(1, 2), Decimal("0.5")], ids=["Fraction", "Decimal-is-not-Real"]
+)
+def test_every_operator_takes_the_same_plain_numbers(number: object) -> None:
+    x = Value(2.0)
+    operations = [operator.add, operator.sub, operator.mul, operator.truediv, operator.pow]
+    if isinstance(number, numbers.Real):
+        results = [op(x, number).data for op in operations]
+        assert results == [2.5, 1.5, 1.0, 4.0, 2.0**0.5]
+    else:
+        for op in operations:
+            with pytest.raises(TypeError):
+                op(x, number)
