@@ -1,0 +1,199 @@
+"""Save an MLP to a JSON file and load it back.
+
+The file holds a format name and version, the architecture (nin, nouts,
+activation) and every parameter by name, as in `MLP.state_dict()`:
+
+    {"format": "micrograd-checkpoint", "version": 1,
+     "model": {"type": "MLP", "nin": 2, "nouts": [16, 16, 1], "activation": "relu"},
+     "parameters": {"layers.0.neurons.0.w.0": 0.2755, ...}}
+
+JSON writes each float's shortest repr, which reads back to the same bits.
+Saving is atomic: the text goes to a temporary file in the same folder, is
+flushed to disk, and only then renamed over the target, so a crash leaves
+either the old file or the new one, never half of one. Loading checks
+everything before it touches a model; any problem is a `CheckpointError`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import random
+import secrets
+from itertools import pairwise
+from typing import Any
+
+from micrograd.nn import ACTIVATIONS, MLP
+
+FORMAT = "micrograd-checkpoint"
+VERSION = 1
+
+
+class CheckpointError(ValueError):
+    """A checkpoint file that cannot be read into the model asked for."""
+
+
+def save(model: MLP, path: str | os.PathLike[str]) -> None:
+    """Write `model`'s architecture and parameters to `path`, atomically."""
+    if not isinstance(model, MLP):
+        raise TypeError(f"checkpoint.save: expected an MLP, got {type(model).__name__}")
+    document = {
+        "format": FORMAT,
+        "version": VERSION,
+        "model": _architecture(model),
+        "parameters": model.state_dict(),
+    }
+    text = json.dumps(document, indent=1, allow_nan=False) + "\n"
+    _write_atomically(os.fspath(path), text)
+
+
+def load(path: str | os.PathLike[str]) -> MLP:
+    """A new MLP with the architecture and parameters saved in `path`."""
+    architecture, parameters = _read(path)
+    # A private generator draws the throwaway initial weights, so loading
+    # leaves the global `random` state alone.
+    model = MLP(
+        architecture["nin"],
+        architecture["nouts"],
+        architecture["activation"],
+        rng=random.Random(0),
+    )
+    _load_parameters(model, parameters, path)
+    return model
+
+
+def load_into(model: MLP, path: str | os.PathLike[str]) -> None:
+    """Set `model`'s parameters from `path`, which must hold the same
+    architecture; on any error the model is left unchanged."""
+    if not isinstance(model, MLP):
+        raise TypeError(f"checkpoint.load_into: expected an MLP, got {type(model).__name__}")
+    architecture, parameters = _read(path)
+    if architecture != _architecture(model):
+        raise CheckpointError(
+            f"{os.fspath(path)}: the checkpoint holds {_describe(architecture)}, "
+            f"but the model is {_describe(_architecture(model))}"
+        )
+    _load_parameters(model, parameters, path)
+
+
+# -- helpers -----------------------------------------------------------------
+
+
+def _architecture(model: MLP) -> dict[str, Any]:
+    return {
+        "type": "MLP",
+        "nin": model.nin,
+        "nouts": list(model.nouts),
+        "activation": model.activation,
+    }
+
+
+def _describe(architecture: dict[str, Any]) -> str:
+    sizes = [architecture["nin"], *architecture["nouts"]]
+    return f"an MLP {'-'.join(map(str, sizes))} ({architecture['activation']})"
+
+
+def _write_atomically(path: str, text: str) -> None:
+    """Write `text` to a temporary file beside `path`, fsync it, then rename
+    it over `path` (an atomic replace on POSIX and Windows)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    temporary = os.path.join(
+        folder, f".{os.path.basename(path)}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    )
+    # Created like any new file (mode 0o666 less the umask), unlike mkstemp's 0o600.
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(temporary)
+        raise
+    _fsync_folder(folder)
+
+
+def _fsync_folder(folder: str) -> None:
+    """Make the rename itself durable, where the system allows opening a folder."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a finite number")
+
+
+def _read(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The checked architecture and the parameter mapping stored in `path`."""
+    where = os.fspath(path)
+    with open(where, "rb") as file:
+        raw = file.read()
+    try:
+        document = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError) as error:
+        raise CheckpointError(
+            f"{where}: not a readable checkpoint (truncated or corrupted?): {error}"
+        ) from None
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise CheckpointError(f"{where}: not a micrograd checkpoint (no \"format\": {FORMAT!r})")
+    version = document.get("version")
+    if version != VERSION or isinstance(version, bool):
+        raise CheckpointError(
+            f"{where}: checkpoint format version {version!r} is not supported "
+            f"(this micrograd reads version {VERSION})"
+        )
+    architecture = _check_architecture(document.get("model"), where)
+    parameters = document.get("parameters")
+    if not isinstance(parameters, dict):
+        raise CheckpointError(f"{where}: \"parameters\" must be an object, got {parameters!r}")
+    # Checked before any model is built, so a corrupted size cannot make a huge one.
+    sizes = [architecture["nin"], *architecture["nouts"]]
+    expected = sum((nin + 1) * nout for nin, nout in pairwise(sizes))
+    if len(parameters) != expected:
+        raise CheckpointError(
+            f"{where}: {_describe(architecture)} has {expected} parameters, "
+            f"but the file holds {len(parameters)}"
+        )
+    return architecture, parameters
+
+
+def _check_architecture(architecture: object, where: str) -> dict[str, Any]:
+    """`architecture`, checked to describe an MLP this package can build."""
+    if not isinstance(architecture, dict) or architecture.get("type") != "MLP":
+        raise CheckpointError(f"{where}: \"model\" must describe an MLP, got {architecture!r}")
+    nin = architecture.get("nin")
+    nouts = architecture.get("nouts")
+    activation = architecture.get("activation")
+    if not _is_size(nin):
+        raise CheckpointError(f"{where}: \"nin\" must be an int ≥ 1, got {nin!r}")
+    if not isinstance(nouts, list) or not nouts or not all(_is_size(size) for size in nouts):
+        raise CheckpointError(f"{where}: \"nouts\" must be a list of ints ≥ 1, got {nouts!r}")
+    if activation not in ACTIVATIONS:
+        raise CheckpointError(
+            f"{where}: \"activation\" must be one of {ACTIVATIONS}, got {activation!r}"
+        )
+    if set(architecture) != {"type", "nin", "nouts", "activation"}:
+        raise CheckpointError(f"{where}: unexpected fields in \"model\": {sorted(architecture)}")
+    return architecture
+
+
+def _is_size(x: object) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool) and x >= 1
+
+
+def _load_parameters(model: MLP, parameters: dict[str, Any], path: str | os.PathLike[str]) -> None:
+    """model.load_state_dict(parameters), its errors as CheckpointError."""
+    try:
+        model.load_state_dict(parameters)
+    except (TypeError, ValueError) as error:
+        raise CheckpointError(f"{os.fspath(path)}: {error}") from None

@@ -1,0 +1,234 @@
+"""losses: values and gradients against torch.nn.functional, edge cases, errors."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from conftest import require_module
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from micrograd.engine import Value
+from micrograd.losses import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    hinge,
+    mse,
+)
+
+SETTINGS = settings(max_examples=50, deadline=None)
+scores = st.floats(-20.0, 20.0, allow_nan=False)
+probabilities = st.floats(1e-6, 1.0 - 1e-6)
+units = st.floats(0.0, 1.0)
+
+
+def pairs(first: st.SearchStrategy[float], second: st.SearchStrategy[Any]) -> Any:
+    return st.lists(st.tuples(first, second), min_size=1, max_size=5)
+
+
+def close(a: float, b: float, abs_tol: float = 0.0) -> bool:
+    return math.isclose(a, b, rel_tol=1e-10, abs_tol=abs_tol)
+
+
+Torch = Callable[[Any, Any, Any], Any]
+
+
+def run_both(
+    ours: Callable[[list[Value], list[float]], Value],
+    theirs: Torch,
+    data: list[tuple[float, float]],
+) -> tuple[Value, list[Value], Any, Any]:
+    """Our loss and its leaves, PyTorch's loss and its input tensor, both after
+    backward, for (prediction, target) pairs; `theirs(torch, inputs, targets)`."""
+    torch = require_module("torch")
+    predictions = [p for p, _t in data]
+    targets = [t for _p, t in data]
+    leaves = [Value(p) for p in predictions]
+    loss = ours(leaves, targets)
+    loss.backward()
+    t = torch.tensor(predictions, dtype=torch.float64, requires_grad=True)
+    expected = theirs(torch, t, torch.tensor(targets, dtype=torch.float64))
+    expected.backward()
+    return loss, leaves, expected, t
+
+
+# Losses compared with an absolute floor of a few ulps of the inputs' size:
+# PyTorch computes the logit loss as (1 − t)·z − log σ(z), which cancels to
+# ulps of |z| when z ≪ 0 (ours adds two non-negative parts and does not), and
+# its gradient σ(z) − t to ulps of 1 where σ(z) ≈ t.
+SMOOTH: dict[str, tuple[Callable[..., Value], Torch, st.SearchStrategy[float]]] = {
+    "mse": (mse, lambda torch, x, t: torch.nn.functional.mse_loss(x, t), scores),
+    "binary_cross_entropy_with_logits": (
+        binary_cross_entropy_with_logits,
+        lambda torch, x, t: torch.nn.functional.binary_cross_entropy_with_logits(x, t),
+        units,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(SMOOTH))
+@SETTINGS
+@given(data=st.data())
+def test_smooth_losses_match_torch(name: str, data: st.DataObject) -> None:
+    ours, theirs, targets = SMOOTH[name]
+    drawn = data.draw(pairs(scores, targets))
+    loss, leaves, expected, t = run_both(ours, theirs, drawn)
+    assert close(loss.data, expected.item(), 1e-15 * (1.0 + max(abs(p) for p, _t in drawn)))
+    assert all(close(v.grad, g, 1e-15) for v, g in zip(leaves, t.grad.tolist(), strict=True))
+
+
+@SETTINGS
+@given(pairs(probabilities, units))
+def test_binary_cross_entropy_matches_torch(data: list[tuple[float, float]]) -> None:
+    loss, leaves, expected, t = run_both(
+        binary_cross_entropy,
+        lambda torch, p, y: torch.nn.functional.binary_cross_entropy(p, y),
+        data,
+    )
+    assert close(loss.data, expected.item(), 1e-15)
+    n = len(data)
+    for (p, y), v, g in zip(data, leaves, t.grad.tolist(), strict=True):
+        # The gradient −t/p + (1−t)/(1−p) sums two terms that cancel where
+        # p ≈ t; its rounding error is a few ulps of their size.
+        scale = (y / p + (1.0 - y) / (1.0 - p)) / n
+        assert close(v.grad, g, 1e-14 * scale)
+
+
+@pytest.mark.parametrize(
+    ("p", "t", "value", "grad"),
+    [
+        # Decided: a floored log is flat, so it passes no gradient (torch: (p − t)/1e-12) ...
+        (0.0, 1.0, 100.0, 0.0),
+        (1.0, 0.0, 100.0, 0.0),
+        (1e-50, 1.0, 100.0, 0.0),
+        # ... and with the right hard label the loss is −log(1 − p) or −log p, whose
+        # derivative is ±1 at the end points (torch: 0/1e-12 = 0).
+        (0.0, 0.0, 0.0, 1.0),
+        (1.0, 1.0, 0.0, -1.0),
+    ],
+)
+def test_binary_cross_entropy_at_exact_0_and_1_is_finite_as_torch(
+    p: float, t: float, value: float, grad: float
+) -> None:
+    torch = require_module("torch")
+    leaf = Value(p)
+    loss = binary_cross_entropy([leaf], [t])
+    loss.backward()
+    expected = torch.nn.functional.binary_cross_entropy(
+        torch.tensor([p], dtype=torch.float64), torch.tensor([t], dtype=torch.float64)
+    )
+    assert loss.data == value == expected.item()
+    assert leaf.grad == grad
+
+
+def test_binary_cross_entropy_of_a_saturated_sigmoid_is_finite() -> None:
+    z = Value(-800.0)
+    loss = binary_cross_entropy([z.sigmoid()], [1.0])
+    loss.backward()
+    assert loss.data == 100.0
+    assert z.grad == 0.0
+
+
+@pytest.mark.parametrize("z", [-1e4, -745.0, -40.0, 40.0, 745.0, 1e4])
+@pytest.mark.parametrize("t", [0.0, 1.0, 0.25])
+def test_binary_cross_entropy_with_logits_is_stable_for_any_logit(z: float, t: float) -> None:
+    torch = require_module("torch")
+    leaf = Value(z)
+    loss = binary_cross_entropy_with_logits([leaf], [t])
+    loss.backward()
+    zt = torch.tensor([z], dtype=torch.float64, requires_grad=True)
+    expected = torch.nn.functional.binary_cross_entropy_with_logits(
+        zt, torch.tensor([t], dtype=torch.float64)
+    )
+    expected.backward()
+    assert math.isfinite(loss.data) and math.isfinite(leaf.grad)
+    assert close(loss.data, expected.item(), 1e-15)
+    assert close(leaf.grad, zt.grad.item(), 1e-15)
+
+
+@SETTINGS
+@given(st.data())
+def test_cross_entropy_matches_torch_for_a_batch(data: st.DataObject) -> None:
+    torch = require_module("torch")
+    classes = data.draw(st.integers(1, 4))
+    rows = data.draw(st.lists(st.lists(scores, min_size=classes, max_size=classes),
+                              min_size=1, max_size=4))
+    targets = data.draw(st.lists(st.integers(0, classes - 1), min_size=len(rows),
+                                 max_size=len(rows)))
+    leaves = [[Value(z) for z in row] for row in rows]
+    loss = cross_entropy(leaves, targets)
+    loss.backward()
+    t = torch.tensor(rows, dtype=torch.float64, requires_grad=True)
+    expected = torch.nn.functional.cross_entropy(t, torch.tensor(targets))
+    expected.backward()
+    assert close(loss.data, expected.item(), 1e-15)
+    for row, grads in zip(leaves, t.grad.tolist(), strict=True):
+        assert all(close(v.grad, g, 1e-15) for v, g in zip(row, grads, strict=True))
+
+
+def test_cross_entropy_of_one_sample_matches_torch() -> None:
+    torch = require_module("torch")
+    xs = [0.5, -1.0, 3.0, 1e4]
+    leaves = [Value(x) for x in xs]
+    loss = cross_entropy(leaves, 2)
+    loss.backward()
+    t = torch.tensor(xs, dtype=torch.float64, requires_grad=True)
+    expected = torch.nn.functional.cross_entropy(t, torch.tensor(2))
+    expected.backward()
+    assert close(loss.data, expected.item())
+    assert all(close(v.grad, g, 1e-15) for v, g in zip(leaves, t.grad.tolist(), strict=True))
+
+
+@SETTINGS
+@given(pairs(scores, st.sampled_from([-1.0, 1.0])))
+def test_hinge_matches_torch(data: list[tuple[float, float]]) -> None:
+    assume(all(abs(1.0 - y * s) > 1e-9 for s, y in data))  # away from the kink
+    loss, leaves, expected, t = run_both(
+        hinge, lambda torch, s, y: torch.clamp(1 - y * s, min=0).mean(), data
+    )
+    assert close(loss.data, expected.item())
+    assert all(close(v.grad, g) for v, g in zip(leaves, t.grad.tolist(), strict=True))
+
+
+def test_hinge_is_the_classic_demo_expression_to_the_bit() -> None:
+    scores_ = [0.3, -2.5, 1.7, 0.999]
+    labels = [1, 1, -1, 1]
+    classic_terms = [(1 + -y * Value(s)).relu() for s, y in zip(scores_, labels, strict=True)]
+    classic = sum(classic_terms) * (1.0 / len(classic_terms))
+    assert hinge([Value(s) for s in scores_], labels).data == classic.data
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: mse([Value(1.0)], [1.0, 2.0]), ValueError, "mse: 1 predictions but 2 targets"),
+        (lambda: mse([], []), ValueError, "mse: needs at least one"),
+        (lambda: mse([Value(1.0)], ["a"]), TypeError, "mse target"),
+        (lambda: binary_cross_entropy([Value(1.5)], [1.0]), ValueError,
+         r"probability 0 is 1.5, outside \[0, 1\]"),
+        (lambda: binary_cross_entropy([Value(-0.1)], [1.0]), ValueError, "outside"),
+        (lambda: binary_cross_entropy([Value(0.5)], [2.0]), ValueError, "target 0 is 2.0"),
+        (lambda: binary_cross_entropy_with_logits([Value(0.5)], [-1.0]), ValueError,
+         "target 0 is -1.0"),
+        (lambda: hinge([Value(0.5)], [0]), ValueError, "hinge: label 0 must be -1 or 1"),
+        (lambda: cross_entropy([Value(0.5), Value(1.0)], 2), ValueError,
+         "target 2 is outside the 2 classes"),
+        (lambda: cross_entropy([Value(0.5)], True), TypeError, "class index"),
+        (lambda: cross_entropy([[Value(0.5)]], [0, 0]), ValueError, "1 rows of logits but 2"),
+        (lambda: cross_entropy([Value(0.5)], [0]), TypeError, "list of logits"),
+        (lambda: cross_entropy([], []), ValueError, "at least one sample"),
+    ],
+)
+def test_bad_input_raises_a_clear_error(
+    call: Callable[[], object], error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_plain_numbers_are_accepted_as_predictions() -> None:
+    assert mse([1.0, 3.0], [0.0, 1.0]).data == 2.5
