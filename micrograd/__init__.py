@@ -1,6 +1,43 @@
-"""micrograd: a scalar autograd engine for learning and teaching backpropagation."""
+"""micrograd: a scalar autograd engine for learning and teaching backpropagation.
 
-from micrograd.engine import AnomalyError, Value, detect_anomaly, no_grad
+`Value` records the operations that produce it; `backward()` applies the
+chain rule through them. `nn` builds neurons, layers and MLPs on top; `viz`
+and `trace` show the graph and the backward pass step by step.
+"""
 
-__all__ = ["AnomalyError", "Value", "detect_anomaly", "no_grad"]
+from micrograd import checkpoint, datasets, functional, losses, train
+from micrograd.engine import AnomalyError, Value, detect_anomaly, dot, no_grad, sum_values
+from micrograd.gradcheck import GradcheckError, gradcheck, jacobian, numerical_grad
+from micrograd.nn import MLP, Layer, Module, Neuron
+from micrograd.optim import SGD, Adam
+from micrograd.trace import explain, trace_backward
+from micrograd.viz import draw_dot, to_dot
+
+__all__ = [
+    "MLP",
+    "SGD",
+    "Adam",
+    "AnomalyError",
+    "GradcheckError",
+    "Layer",
+    "Module",
+    "Neuron",
+    "Value",
+    "checkpoint",
+    "datasets",
+    "detect_anomaly",
+    "dot",
+    "draw_dot",
+    "explain",
+    "functional",
+    "gradcheck",
+    "jacobian",
+    "losses",
+    "no_grad",
+    "numerical_grad",
+    "sum_values",
+    "to_dot",
+    "trace_backward",
+    "train",
+]
 __version__ = "0.2.0"

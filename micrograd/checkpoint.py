@@ -16,14 +16,13 @@ everything before it touches a model; any problem is a `CheckpointError`.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import random
-import secrets
 from itertools import pairwise
 from typing import Any
 
+from micrograd.files import write_atomically
 from micrograd.nn import ACTIVATIONS, MLP
 
 FORMAT = "micrograd-checkpoint"
@@ -45,7 +44,7 @@ def save(model: MLP, path: str | os.PathLike[str]) -> None:
         "parameters": model.state_dict(),
     }
     text = json.dumps(document, indent=1, allow_nan=False) + "\n"
-    _write_atomically(os.fspath(path), text)
+    write_atomically(path, text)
 
 
 def load(path: str | os.PathLike[str]) -> MLP:
@@ -92,41 +91,6 @@ def _architecture(model: MLP) -> dict[str, Any]:
 def _describe(architecture: dict[str, Any]) -> str:
     sizes = [architecture["nin"], *architecture["nouts"]]
     return f"an MLP {'-'.join(map(str, sizes))} ({architecture['activation']})"
-
-
-def _write_atomically(path: str, text: str) -> None:
-    """Write `text` to a temporary file beside `path`, fsync it, then rename
-    it over `path` (an atomic replace on POSIX and Windows)."""
-    folder = os.path.dirname(os.path.abspath(path))
-    temporary = os.path.join(
-        folder, f".{os.path.basename(path)}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
-    )
-    # Created like any new file (mode 0o666 less the umask), unlike mkstemp's 0o600.
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.remove(temporary)
-        raise
-    _fsync_folder(folder)
-
-
-def _fsync_folder(folder: str) -> None:
-    """Make the rename itself durable, where the system allows opening a folder."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        with contextlib.suppress(OSError):
-            os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _reject_constant(name: str) -> None:

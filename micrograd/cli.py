@@ -1,4 +1,4 @@
-"""The `micrograd` command: `demo`, `train` and `eval`.
+"""The `micrograd` command: `demo`, `train`, `eval`, `graph` and `explain`.
 
 Each subcommand is added to the parser in `build_parser` and sets as `func`
 the function that runs it and returns the exit status. A bad argument or a
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import os
 import random
 import sys
@@ -20,6 +21,9 @@ from contextlib import contextmanager
 from typing import Any, NoReturn
 
 from micrograd import checkpoint, datasets
+from micrograd.commands_graph import add_graph_commands
+from micrograd.engine import Value, no_grad
+from micrograd.files import write_atomically
 from micrograd.nn import ACTIVATIONS, MLP
 from micrograd.optim import SGD, Adam, Optimizer
 from micrograd.train import LOSS_LABELS, LOSSES, History, evaluate, fit
@@ -62,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_demo(commands)
     _add_train(commands)
     _add_eval(commands)
+    add_graph_commands(commands)
     return parser
 
 
@@ -327,22 +332,29 @@ def _write_outputs(
     folder: str, model: MLP, X: datasets.Points, y: datasets.Labels, history: History,
     accuracy: float,
 ) -> None:
-    """history.csv, model.json and, for a one-output model, decision_boundary.png."""
+    """history.csv, model.json and, for a one-output model, decision_boundary.png
+    and neuron_graph.svg; each written atomically."""
     os.makedirs(folder, exist_ok=True)
     written = [os.path.join(folder, "history.csv"), os.path.join(folder, "model.json")]
-    with open(written[0], "w", newline="", encoding="utf-8") as file:
-        table = csv.writer(file)
-        table.writerow(["step", "loss", "accuracy"])
-        steps = zip(history.loss, history.accuracy, strict=True)
-        for k, (step_loss, step_accuracy) in enumerate(steps, start=1):
-            table.writerow([k, step_loss, step_accuracy])
+    text = io.StringIO()
+    table = csv.writer(text)
+    table.writerow(["step", "loss", "accuracy"])
+    steps = zip(history.loss, history.accuracy, strict=True)
+    for k, (step_loss, step_accuracy) in enumerate(steps, start=1):
+        table.writerow([k, step_loss, step_accuracy])
+    write_atomically(written[0], text.getvalue())
     checkpoint.save(model, written[1])
-    picture = os.path.join(folder, "decision_boundary.png")
     if model.nouts[-1] != 1:
         print("micrograd: no decision-boundary plot for a model with several outputs",
               file=sys.stderr)
-    elif _plot(model, X, y, picture, f"decision boundary (accuracy {accuracy:.1%})"):
+        print("wrote " + ", ".join(written))
+        return
+    picture = os.path.join(folder, "decision_boundary.png")
+    if _plot(model, X, y, picture, f"decision boundary (accuracy {accuracy:.1%})"):
         written.append(picture)
+    graph = os.path.join(folder, "neuron_graph.svg")
+    if _draw_first_neuron(model, X, graph):
+        written.append(graph)
     print("wrote " + ", ".join(written))
 
 
@@ -362,5 +374,32 @@ def _plot(model: MLP, X: datasets.Points, y: datasets.Labels, path: str, title: 
     FigureCanvasAgg(figure)
     ax = plot_decision_boundary(model, X, y, ax=figure.subplots())
     ax.set_title(title)
-    figure.savefig(path, dpi=120)
+    png = io.BytesIO()
+    figure.savefig(png, format="png", dpi=120)
+    write_atomically(path, png.getvalue())
+    return True
+
+
+def _draw_first_neuron(model: MLP, X: datasets.Points, path: str) -> bool:
+    """Save the computation graph of the first hidden neuron, after backward,
+    as SVG: what one neuron computes and passes back. It is drawn on the first
+    point that makes it fire, so the gradients shown are not all zero.
+    False, with a one-line hint, without Graphviz."""
+    from micrograd.viz import GraphvizMissing, draw_dot
+
+    neuron = model.layers[0].neurons[0]
+    with no_grad():
+        point = next((p for p in X if neuron(p).data > 0.0), X[0])
+    for i, w in enumerate(neuron.w, start=1):
+        w.label = f"w{i}"
+    neuron.b.label = "b"
+    out = neuron([Value(x, label=f"x{i}") for i, x in enumerate(point, start=1)])
+    out.label = "out"
+    out.backward()
+    try:
+        svg = draw_dot(out, show_local_grads=True).pipe(format="svg")
+    except GraphvizMissing as missing:
+        print(f"micrograd: no graph picture: {missing}", file=sys.stderr)
+        return False
+    write_atomically(path, svg)
     return True

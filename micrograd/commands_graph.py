@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import TypeVar
 
 from micrograd.engine import Value
 from micrograd.expression import evaluate
+from micrograd.files import write_atomically
 from micrograd.trace import explain, trace_backward
 from micrograd.viz import GraphvizMissing, Stepper, draw_dot, svg_for_html, to_dot
 
@@ -141,7 +141,7 @@ def _write_graph(root: Value, output: Path, local_grads: bool) -> None:
     else:
         fmt = suffix.lstrip(".")
         data = draw_dot(root, format=fmt, show_local_grads=local_grads).pipe(format=fmt)
-    _write_atomically(output, data)
+    write_atomically(output, data)
 
 
 def _write_frames(root: Value, folder: Path, local_grads: bool) -> None:
@@ -153,26 +153,11 @@ def _write_frames(root: Value, folder: Path, local_grads: bool) -> None:
     svgs = []
     for k, frame in enumerate(frames, start=1):
         svg: str = frame.pipe(format="svg", encoding="utf-8")
-        _write_atomically(folder / f"step_{k:0{width}d}.svg", svg.encode("utf-8"))
+        write_atomically(folder / f"step_{k:0{width}d}.svg", svg.encode("utf-8"))
         svgs.append(svg_for_html(svg))
     page = Stepper(svgs, trace.captions()).page()
-    _write_atomically(folder / "index.html", page.encode("utf-8"))
+    write_atomically(folder / "index.html", page.encode("utf-8"))
     print(f"wrote {len(frames)} frames and index.html to {folder}")
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, then rename it over `path`,
-    so a reader never sees half a file."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    # os.open with 0o666 lets the umask set the permissions, as for any new file.
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
 
 
 def _explain(args: argparse.Namespace) -> None:

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import require_dot
 
 from micrograd import checkpoint
 from micrograd.cli import build_parser, main
@@ -24,13 +25,19 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 def test_demo_trains_plots_and_says_where_the_files_went(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    require_dot()
     out_dir = tmp_path / "demo"
     status, out, err = run(capsys, "demo", "--steps", "3", "--out", str(out_dir))
     assert status == 0
     assert "final accuracy" in out
-    for name in ("history.csv", "model.json", "decision_boundary.png"):
+    for name in ("history.csv", "model.json", "decision_boundary.png", "neuron_graph.svg"):
         assert str(out_dir / name) in out
     assert (out_dir / "decision_boundary.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # The first hidden neuron, drawn after backward, with its labelled inputs.
+    svg = (out_dir / "neuron_graph.svg").read_text()
+    assert svg.lstrip().startswith("<?xml") and "</svg>" in svg
+    for label in (">w1<", ">x1<", ">b<", ">out<", "ReLU"):
+        assert label in svg
     rows = list(csv.reader((out_dir / "history.csv").open()))
     assert rows[0] == ["step", "loss", "accuracy"] and len(rows) == 4
     assert repr(checkpoint.load(out_dir / "model.json")).startswith("MLP of [Layer of [ReLU")
@@ -57,7 +64,20 @@ def test_demo_without_matplotlib_skips_the_plot_with_a_hint(
     assert status == 0
     assert "pip install matplotlib" in err
     assert "decision_boundary.png" not in out
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["history.csv", "model.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "history.csv", "model.json", "neuron_graph.svg"
+    ]
+
+
+def test_demo_without_the_dot_program_skips_the_graph_with_a_hint(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", "")  # Graphviz's `dot` cannot be found
+    status, out, err = run(capsys, "demo", "--steps", "1", "--out", str(tmp_path))
+    assert status == 0
+    assert "no graph picture" in err and "install graphviz" in err
+    assert "neuron_graph.svg" not in out
+    assert not (tmp_path / "neuron_graph.svg").exists()
 
 
 def test_train_save_eval_round_trip(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -196,3 +216,16 @@ def test_python_dash_m_micrograd_runs_the_command(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stdout == ""
     assert len(done.stderr.splitlines()) == 1 and "No such file" in done.stderr
+
+
+def test_graph_and_explain_are_subcommands_of_micrograd(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    status, out, _err = run(capsys, "explain", "x*y + x", "--set", "x=2", "y=3", "--wrt", "x")
+    assert status == 0
+    assert out.rstrip().endswith("backward gives x.grad = 4 (the same)")
+    status, out, _err = run(capsys, "graph", "tanh(x)", "--set", "x=0.5", "--backward")
+    assert status == 0
+    assert out.startswith("digraph") and "tanh" in out
+    status, _out, err = run(capsys, "graph", "x.__class__", "--set", "x=1")
+    assert status == 2 and len(err.strip().splitlines()) == 1
