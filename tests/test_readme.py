@@ -1,0 +1,39 @@
+"""The README's Python examples run as written and print what they claim."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+from pathlib import Path
+
+from conftest import require_dot
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def python_blocks() -> list[str]:
+    return re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+
+
+def run(code: str) -> str:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, str(README), "exec"), {})
+    return out.getvalue()
+
+
+def test_the_readme_has_its_examples() -> None:
+    assert len(python_blocks()) >= 3
+
+
+def test_every_python_example_runs() -> None:
+    require_dot()  # the graph example renders frames
+    for code in python_blocks():
+        run(code)
+
+
+def test_the_short_example_prints_the_numbers_in_its_comments() -> None:
+    example = next(code for code in python_blocks() if "24.7041" in code)
+    claimed = re.findall(r"# ([-0-9.]+)", example)
+    assert run(example).split() == claimed == ["24.7041", "138.8338", "645.5773"]
