@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import reduce
 from operator import add, mul
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, overload
 
 # Recording switches, flipped by the `no_grad` and `detect_anomaly` contexts.
 _recording = True
@@ -168,17 +168,18 @@ class Value:
 
     def __sub__(self, other: Operand) -> Value:
         """a − b, as a + (−b)."""
-        b = other if isinstance(other, Value) else _constant(other)
-        if b is None:
-            return NotImplemented
-        return self + (-b)
+        if isinstance(other, Value):
+            return self + (-other)
+        if isinstance(other, numbers.Real):
+            # A plain number is negated before it joins the graph, as a constant.
+            return self + (-float(other))
+        return NotImplemented
 
     def __truediv__(self, other: Operand) -> Value:
         """a / b, as a · b^(−1)."""
-        b = other if isinstance(other, Value) else _constant(other)
-        if b is None:
-            return NotImplemented
-        return self * _reciprocal(self, b)
+        if isinstance(other, (Value, numbers.Real)):
+            return self * _reciprocal(self.data, other)
+        return NotImplemented
 
     def __radd__(self, other: float) -> Value:
         return self.__add__(other)
@@ -187,16 +188,14 @@ class Value:
         return self.__mul__(other)
 
     def __rsub__(self, other: float) -> Value:
-        a = _constant(other)
-        if a is None:
-            return NotImplemented
-        return a + (-self)
+        if isinstance(other, numbers.Real):
+            return -self + other
+        return NotImplemented
 
     def __rtruediv__(self, other: float) -> Value:
-        a = _constant(other)
-        if a is None:
-            return NotImplemented
-        return a * _reciprocal(a, self)
+        if isinstance(other, numbers.Real):
+            return _reciprocal(float(other), self) * other
+        return NotImplemented
 
     def __rpow__(self, other: float) -> Value:
         base = _constant(other)
@@ -335,16 +334,21 @@ def _constant(x: object) -> Value | None:
     return None
 
 
-def _reciprocal(dividend: Value, divisor: Value) -> Value:
-    """divisor ** −1 for a division, with errors that name the division."""
-    if divisor.data == 0.0:
-        raise ZeroDivisionError(f"division: {dividend.data} / 0.0")
+@overload
+def _reciprocal(dividend: float, divisor: Value) -> Value: ...
+@overload
+def _reciprocal(dividend: float, divisor: float) -> float: ...
+def _reciprocal(dividend: float, divisor: Operand) -> Value | float:
+    """divisor ** −1 for a division, with errors that name the division: a
+    node for a Value divisor, a plain number for a number (as the classic
+    engine computes `a / 4` as `a * 0.25`)."""
+    d = divisor.data if isinstance(divisor, Value) else float(divisor)
+    if d == 0.0:
+        raise ZeroDivisionError(f"division: {dividend} / 0.0")
     try:
         return divisor**-1
     except OverflowError:
-        raise OverflowError(
-            f"division: {dividend.data} / {divisor.data} (1 / {divisor.data} overflows a float)"
-        ) from None
+        raise OverflowError(f"division: {dividend} / {d} (1 / {d} overflows a float)") from None
 
 
 _new = object.__new__
@@ -387,14 +391,15 @@ def _not_finite_grad(node: Value) -> None:
     )
 
 
-def sum_values(values: Iterable[Operand], start: Operand = 0.0) -> Value:
-    """start + v1 + v2 + … as one node; ∂/∂vi = 1.
+def sum_values(values: Iterable[Operand], start: Operand | None = None) -> Value:
+    """[start +] v1 + v2 + … as one node; ∂/∂vi = 1.
 
     Summed left to right, like a chain of `+` (never compensated), so the
-    result equals the binary-op version bit for bit.
+    result equals the binary-op version bit for bit. The sum of nothing is 0.
     """
-    children = tuple(_value(v, "sum") for v in (start, *values))
-    data = reduce(add, [c.data for c in children])
+    terms = tuple(values) if start is None else (start, *values)
+    children = tuple(_value(v, "sum") for v in terms)
+    data = reduce(add, [c.data for c in children]) if children else 0.0
     return _node(data, "sum", children, (1.0,) * len(children))
 
 

@@ -651,7 +651,8 @@ class Explanation:
     def __repr__(self) -> str:
         return (
             f"<Explanation of {self._symbol(self.root, self.wrt, latex=False)} = "
-            f"{format_number(self.total)}: {self.path_count} paths>"
+            f"{format_number(self.total)}: {self.path_count} "
+            f"{'path' if self.path_count == 1 else 'paths'}>"
         )
 
     def _agrees(self) -> bool:

@@ -188,6 +188,10 @@ def _digraph_class() -> Any:
             with _dot_program(graphviz):
                 return super().render(*args, **kwargs)
 
+        def __repr__(self) -> str:
+            # No memory address, so saved notebook outputs stay the same run to run.
+            return f"<micrograd.viz.Digraph of {len(self.body)} DOT statements>"
+
     return Digraph
 
 

@@ -412,3 +412,29 @@ def test_detect_anomaly_is_restored_after_it_raises() -> None:
     with pytest.raises(OverflowError) as info:
         v * 2.0
     assert not isinstance(info.value, AnomalyError)
+
+
+# -- regression: a plain number joins the graph as one constant, as in the classic --
+
+
+def test_subtracting_a_number_adds_its_negation_as_one_constant() -> None:
+    x = Value(5.0)
+    y = x - 3
+    assert y._op == "+" and y._prev[0] is x
+    assert y._prev[1]._prev == () and y._prev[1].data == -3.0
+    assert y.data == 2.0
+
+
+def test_dividing_by_a_number_multiplies_by_its_reciprocal_as_one_constant() -> None:
+    x = Value(5.0)
+    y = x / 4
+    assert y._op == "*" and y._prev[0] is x
+    assert y._prev[1]._prev == () and y._prev[1].data == 0.25
+    y.backward()
+    assert x.grad == 0.25
+
+
+def test_the_sum_of_nothing_is_zero() -> None:
+    total = sum_values([])
+    assert total.data == 0.0 and total._prev == ()
+    total.backward()

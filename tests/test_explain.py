@@ -149,3 +149,13 @@ def test_latex_and_markdown() -> None:
     assert explanation._repr_latex_() == f"$$\n{latex}\n$$"
     markdown = explanation._repr_markdown_()
     assert latex in markdown and "(the same)" in markdown
+
+
+def test_the_repr_counts_one_path_in_the_singular() -> None:
+    x = Value(2.0, label="x")
+    y = x.tanh()
+    y.label = "y"
+    assert repr(explain(y, x)).endswith(": 1 path>")
+    z = x * x
+    z.label = "z"
+    assert repr(explain(z, x)).endswith(": 2 paths>")

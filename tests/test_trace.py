@@ -244,7 +244,8 @@ def test_the_formula_of_each_op_names_the_right_children() -> None:
     assert formulas(x.sigmoid()) == ["σ(x)·(1 − σ(x))"]
     assert formulas(x.relu()) == ["1 if x > 0 else 0"]
     assert formulas(dot([x], [y], bias=Value(1.0, label="b"))) == ["1", "y", "x"]
-    assert formulas(sum_values([x, y])) == ["1", "1", "1"]
+    assert formulas(sum_values([x, y])) == ["1", "1"]
+    assert formulas(sum_values([x, y], start=1.0)) == ["1", "1", "1"]
 
 
 def test_partial_symbols_group_infix_formulas() -> None:
@@ -259,7 +260,7 @@ def test_long_sums_are_shortened_in_the_formula() -> None:
     xs = [Value(1.0, label=f"x{i}") for i in range(20)]
     total = sum_values(xs)
     names = node_names(topological_order(total))
-    assert forward_formula(total, names) == "0 + x0 + x1 + x2 + … + x19"
+    assert forward_formula(total, names) == "x0 + x1 + x2 + x3 + … + x19"
 
 
 def test_an_op_not_in_the_table_falls_back_to_its_number() -> None:

@@ -304,3 +304,10 @@ def test_plots_without_matplotlib_say_how_to_install_it(monkeypatch: pytest.Monk
         plot_function(lambda x: x, [0.0])
     with pytest.raises(ImportError, match="pip install matplotlib"):
         plot_decision_boundary(lambda p: p[0], [[0.0, 0.0]], [0])
+
+
+def test_a_digraph_repr_has_no_memory_address() -> None:
+    require_module("graphviz")
+    x = Value(2.0, label="x")
+    text = repr(draw_dot(x.tanh()))
+    assert text.startswith("<micrograd.viz.Digraph of ") and " at 0x" not in text
