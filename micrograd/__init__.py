@@ -6,7 +6,15 @@ and `trace` show the graph and the backward pass step by step.
 """
 
 from micrograd import checkpoint, datasets, functional, losses, train
-from micrograd.engine import AnomalyError, Value, detect_anomaly, dot, no_grad, sum_values
+from micrograd.engine import (
+    AnomalyError,
+    Value,
+    detect_anomaly,
+    dot,
+    no_gc,
+    no_grad,
+    sum_values,
+)
 from micrograd.gradcheck import GradcheckError, gradcheck, jacobian, numerical_grad
 from micrograd.nn import MLP, Layer, Module, Neuron
 from micrograd.optim import SGD, Adam
@@ -33,6 +41,7 @@ __all__ = [
     "gradcheck",
     "jacobian",
     "losses",
+    "no_gc",
     "no_grad",
     "numerical_grad",
     "sum_values",

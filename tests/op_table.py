@@ -130,4 +130,5 @@ NOT_OPS: dict[str, str] = {
     "topological_order": "orders a graph; tested through backward and directly",
     "no_grad": "a recording mode; tested in test_engine.py",
     "detect_anomaly": "a checking mode; tested in test_engine.py",
+    "no_gc": "a garbage-collector mode; tested in test_engine.py",
 }

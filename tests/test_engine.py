@@ -14,6 +14,7 @@ from micrograd.engine import (
     Value,
     detect_anomaly,
     dot,
+    no_gc,
     no_grad,
     sum_values,
     topological_order,
@@ -438,3 +439,44 @@ def test_the_sum_of_nothing_is_zero() -> None:
     total = sum_values([])
     assert total.data == 0.0 and total._prev == ()
     total.backward()
+
+
+# -- no_gc: the opt-in pause of the cyclic collector -------------------------------
+
+
+def test_no_gc_pauses_the_collector_and_restores_it() -> None:
+    assert gc.isenabled()
+    with no_gc():
+        assert not gc.isenabled()
+        with no_gc():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the inner block restores the outer state
+    assert gc.isenabled()
+
+
+def test_no_gc_restores_the_collector_after_an_exception() -> None:
+    with pytest.raises(ZeroDivisionError), no_gc():
+        Value(1.0) / 0
+    assert gc.isenabled()
+
+
+def test_no_gc_leaves_a_disabled_collector_disabled() -> None:
+    gc.disable()
+    try:
+        with no_gc():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_graphs_built_under_no_gc_are_freed_by_reference_counting() -> None:
+    with no_gc():
+        x = Value(0.5)
+        y = x
+        for _ in range(1000):
+            y = (y * 1.0001).tanh()
+        y.backward()
+        count = len(gc.get_objects())
+        del y
+        assert len(gc.get_objects()) < count - 1000
