@@ -111,14 +111,14 @@ class Value:
 
     def __add__(self, other: Operand) -> Value:
         """a + b; ∂/∂a = 1, ∂/∂b = 1."""
-        b = other if isinstance(other, Value) else _constant(other)
+        b = other if isinstance(other, Value) else _constant(other, "+")
         if b is None:
             return NotImplemented
         return _node(self.data + b.data, "+", self, 1.0, b, 1.0)
 
     def __mul__(self, other: Operand) -> Value:
         """a · b; ∂/∂a = b, ∂/∂b = a."""
-        b = other if isinstance(other, Value) else _constant(other)
+        b = other if isinstance(other, Value) else _constant(other, "*")
         if b is None:
             return NotImplemented
         return _node(self.data * b.data, "*", self, b.data, b, self.data)
@@ -165,7 +165,12 @@ class Value:
             dx = y * x ** (y - 1)
         except OverflowError:
             raise OverflowError(f"pow: {x} ** {y} overflows a float") from None
-        return _node(out, "**", self, dx, other, out * math.log(x))
+        dy = out * math.log(x)
+        if dx - dx or dy - dy:  # only inf and nan give x − x ≠ 0
+            raise OverflowError(
+                f"pow: a derivative of x ** y at x = {x}, y = {y} overflows a float"
+            )
+        return _node(out, "**", self, dx, other, dy)
 
     def __neg__(self) -> Value:
         """−a, as a · (−1)."""
@@ -177,7 +182,7 @@ class Value:
             return self + (-other)
         if isinstance(other, numbers.Real):
             # A plain number is negated before it joins the graph, as a constant.
-            return self + (-float(other))
+            return self + (-_as_float(other, "-"))
         return NotImplemented
 
     def __truediv__(self, other: Operand) -> Value:
@@ -199,11 +204,11 @@ class Value:
 
     def __rtruediv__(self, other: float) -> Value:
         if isinstance(other, numbers.Real):
-            return _reciprocal(float(other), self) * other
+            return _reciprocal(_as_float(other, "division"), self) * other
         return NotImplemented
 
     def __rpow__(self, other: float) -> Value:
-        base = _constant(other)
+        base = _constant(other, "pow")
         if base is None:
             return NotImplemented
         return base._pow_value(self)
@@ -272,6 +277,11 @@ class Value:
         the gradients of intermediate nodes are reset at the start of each pass.
         """
         seed = _as_float(grad, "backward(grad=)")
+        if self._a is None and self._op:
+            raise RuntimeError(
+                f"backward: this Value (op {self._op!r}) was made under no_grad(), "
+                f"so it recorded no graph to backpropagate through"
+            )
         order = topological_order(self)
         for node in order:
             if node._a is not None:
@@ -331,11 +341,11 @@ def _as_float(x: object, what: str = "Value()") -> float:
     return f
 
 
-def _constant(x: object) -> Value | None:
-    """A leaf Value for a plain number on one side of an operator, else None."""
+def _constant(x: object, op: str) -> Value | None:
+    """A leaf Value for a plain number on one side of `op`, else None."""
     # int and float first: the check against numbers.Real alone is slow.
     if isinstance(x, (int, float, numbers.Real)):
-        return Value(float(x))
+        return Value(_as_float(x, op))
     return None
 
 
@@ -347,7 +357,7 @@ def _reciprocal(dividend: float, divisor: Operand) -> Value | float:
     """divisor ** −1 for a division, with errors that name the division: a
     node for a Value divisor, a plain number for a number (as the classic
     engine computes `a / 4` as `a * 0.25`)."""
-    d = divisor.data if isinstance(divisor, Value) else float(divisor)
+    d = divisor.data if isinstance(divisor, Value) else _as_float(divisor, "division")
     if d == 0.0:
         raise ZeroDivisionError(f"division: {dividend} / 0.0")
     try:
@@ -453,7 +463,7 @@ def dot(ws: Sequence[Operand], xs: Sequence[Operand], bias: Operand | None = Non
 def _value(v: object, op: str) -> Value:
     if isinstance(v, Value):
         return v
-    c = _constant(v)
+    c = _constant(v, op)
     if c is None:
         raise TypeError(f"{op}: expected a Value or a real number, got {type(v).__name__}: {v!r}")
     return c

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from micrograd.engine import Value, dot, sum_values
+from micrograd.engine import Value, dot, no_grad, sum_values
 
 
 def raises(error: type[Exception], *fragments: str) -> Any:
@@ -289,3 +289,35 @@ def test_every_operator_takes_the_same_plain_numbers(number: object) -> None:
         for op in operations:
             with pytest.raises(TypeError):
                 op(x, number)
+
+
+@pytest.mark.parametrize(
+    ("operation", "op"),
+    [
+        (operator.add, "+"),
+        (operator.sub, "-"),
+        (operator.mul, "*"),
+        (operator.truediv, "division"),
+        (lambda x, n: n / x, "division"),
+    ],
+    ids=["add", "sub", "mul", "div", "rdiv"],
+)
+def test_an_int_too_large_for_a_float_names_the_op(operation: Any, op: str) -> None:
+    with raises(OverflowError, f"{op}:", "too large for a float"):
+        operation(Value(1.0), 10**400)
+
+
+def test_a_value_exponent_whose_derivative_overflows_is_an_error_at_forward_time() -> None:
+    # 0.5 ** -1020 is finite; its derivative with respect to the base is not.
+    with raises(OverflowError, "pow", "derivative", "0.5", "-1020"):
+        Value(0.5) ** Value(-1020.0)
+
+
+def test_backward_from_a_value_made_under_no_grad_is_an_error() -> None:
+    x = Value(3.0)
+    with no_grad():
+        y = x * x
+    with raises(RuntimeError, "backward", "'*'", "no_grad()"):
+        y.backward()
+    assert x.grad == 0.0
+    Value(2.0).backward()  # a leaf made by hand is still fine
