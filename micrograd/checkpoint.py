@@ -104,7 +104,8 @@ def _read(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, Any]]
         raw = file.read()
     try:
         document = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
-    except (UnicodeDecodeError, ValueError) as error:
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        # RecursionError: JSON nested deeper than the decoder's recursion limit.
         raise CheckpointError(
             f"{where}: not a readable checkpoint (truncated or corrupted?): {error}"
         ) from None
@@ -159,5 +160,5 @@ def _load_parameters(model: MLP, parameters: dict[str, Any], path: str | os.Path
     """model.load_state_dict(parameters), its errors as CheckpointError."""
     try:
         model.load_state_dict(parameters)
-    except (TypeError, ValueError) as error:
+    except (TypeError, ValueError, OverflowError) as error:
         raise CheckpointError(f"{os.fspath(path)}: {error}") from None

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from typing import Any, NoReturn
 
 from micrograd import checkpoint, datasets
-from micrograd.commands_graph import add_graph_commands
+from micrograd.commands_graph import add_graph_commands, print_error
 from micrograd.engine import Value, no_grad
 from micrograd.files import write_atomically
 from micrograd.nn import ACTIVATIONS, MLP
@@ -79,21 +79,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as done:  # --help
         return done.code if isinstance(done.code, int) else 0
     except UsageError as error:
-        _fail(error, error.prog)
+        print_error(error, error.prog)
         return 2
     except ValueError as error:
         # A value the library refused (a bad noise, lr, ...), or a CheckpointError.
-        _fail(error)
+        print_error(error)
         return 2
     except (ArithmeticError, OSError) as error:
         # Overflow or an anomaly while training; a file that cannot be written.
-        _fail(error)
+        print_error(error)
         return 1
-
-
-def _fail(error: Exception, prog: str = "micrograd") -> None:
-    message = " ".join(str(error).split())  # one line, whatever the error held
-    print(f"{prog}: error: {message}", file=sys.stderr)
 
 
 # -- demo --------------------------------------------------------------------
@@ -160,6 +155,7 @@ def _add_train(commands: argparse._SubParsersAction[_Parser]) -> None:
 
 
 def _run_train(args: argparse.Namespace) -> int:
+    _check_destinations(args)
     X, y, classes = _dataset(args, args.loss)
     outputs = _outputs(args.loss, classes)
     model = MLP(2, [*args.hidden, outputs], args.activation, rng=random.Random(args.seed))
@@ -175,6 +171,19 @@ def _run_train(args: argparse.Namespace) -> int:
         checkpoint.save(model, args.save)
         print(f"saved the model to {args.save}")
     return 0
+
+
+def _check_destinations(args: argparse.Namespace) -> None:
+    """Refuse a --save or --out that cannot be written before training, not after."""
+    if args.save is not None:
+        folder = os.path.dirname(os.path.abspath(args.save))
+        if not os.path.isdir(folder):
+            raise UsageError(f"--save {args.save}: the folder {folder} does not exist")
+    if args.out is not None:
+        try:
+            os.makedirs(args.out, exist_ok=True)
+        except OSError as error:
+            raise UsageError(f"--out {args.out}: cannot make the folder: {error}") from None
 
 
 def _optimizer(args: argparse.Namespace, model: MLP) -> Optimizer:
@@ -255,6 +264,8 @@ def _dataset(
             options[classes_keyword] = args.classes
     X, y = make(**options)
     classes = len(set(y))
+    if loss == "cross_entropy" and classes < 2:
+        raise UsageError(f"--loss cross_entropy needs at least 2 classes, got {classes}")
     if loss != "cross_entropy" and classes != 2:
         raise UsageError(f"--loss {loss} needs two classes; use cross_entropy for {classes}")
     if LOSS_LABELS[loss] == "sign":

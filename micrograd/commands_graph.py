@@ -98,19 +98,21 @@ def _run(command: str, body: Callable[[argparse.Namespace], None], args: argpars
     try:
         body(args)
     except (GraphvizMissing, OSError) as error:
-        _complain(command, error)
+        print_error(error, f"micrograd {command}")
         return 1
     # Bad input: ExpressionError (a ValueError), bad --set values, and the
     # engine's math errors (log of a negative number, division by zero, ...).
     except (ValueError, ArithmeticError) as error:
-        _complain(command, error)
+        print_error(error, f"micrograd {command}")
         return 2
     return 0
 
 
-def _complain(command: str, error: Exception) -> None:
-    message = " ".join(str(error).split())
-    print(f"micrograd {command}: error: {message}", file=sys.stderr)
+def print_error(error: Exception, prog: str = "micrograd") -> None:
+    """`prog: error: message` on stderr, the message flattened to one line;
+    every `micrograd` command reports errors this way."""
+    message = " ".join(str(error).split())  # one line, whatever the error held
+    print(f"{prog}: error: {message}", file=sys.stderr)
 
 
 def _graph(args: argparse.Namespace) -> None:
@@ -147,7 +149,7 @@ def _write_graph(root: Value, output: Path, local_grads: bool) -> None:
 def _write_frames(root: Value, folder: Path, local_grads: bool) -> None:
     """Run backward; write step_<k>.svg for each step and index.html."""
     trace = trace_backward(root)
-    frames = trace.frames(show_local_grads=True)
+    frames = trace.frames(show_local_grads=local_grads)
     folder.mkdir(parents=True, exist_ok=True)
     width = len(str(len(frames)))
     svgs = []

@@ -106,7 +106,8 @@ class _Builder:
         self.leaves: dict[str, Value] = {}
 
     def build(self, node: ast.expr) -> Value | int | float:
-        """The Value of `node`, or a plain float for a number literal."""
+        """The Value of `node`, or a plain number for a number literal or an
+        expression of numbers only."""
         if isinstance(node, ast.Constant):
             return self._number(node)
         if isinstance(node, ast.Name):
@@ -167,14 +168,15 @@ class _Builder:
             return -operand
         raise self._error(node, f"operator {_symbol(node.op)} not allowed; use + - * / **")
 
-    def _binary(self, node: ast.BinOp) -> Value:
+    def _binary(self, node: ast.BinOp) -> Value | int | float:
         apply = _BINARY_OPS.get(type(node.op))
         if apply is None:
             raise self._error(node, f"operator {_symbol(node.op)} not allowed; use + - * / **")
         left = self.build(node.left)
         right = self.build(node.right)
+        if not isinstance(left, Value) and not isinstance(right, Value):
+            return _fold(apply, left, right)
         if not isinstance(left, Value):
-            # Two numbers make a graph too: the left one becomes a constant leaf.
             left = Value(left)
         return apply(left, right)
 
@@ -210,6 +212,19 @@ class _Builder:
         piece = ast.get_source_segment(whole, node) or ast.unparse(node)
         where = "" if piece == whole else f" in {_shorten(whole)!r}"
         return ExpressionError(f"{message}: {_shorten(piece)!r}{where}")
+
+
+def _fold(
+    apply: Callable[[Value, Value | int | float], Value], left: int | float, right: int | float
+) -> int | float:
+    """Two numbers make a number, not a constant subgraph: x ** (3-1) is the
+    node '**2' and x ** (1/2) the node '**0.5'. The engine computes it, so its
+    checks and messages apply (division by zero, overflow, ...)."""
+    result = apply(Value(left), right).data
+    # An int stays an int, as in _number, so x ** (3-1) is '**2', not '**2.0'.
+    if isinstance(left, int) and isinstance(right, int) and result.is_integer():
+        return int(result)
+    return result
 
 
 def _symbol(op: ast.AST) -> str:

@@ -18,7 +18,11 @@ def write_atomically(path: str | os.PathLike[str], data: bytes | str) -> None:
     )
     payload = data.encode("utf-8") if isinstance(data, str) else data
     # Created like any new file (mode 0o666 less the umask), unlike mkstemp's 0o600.
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except OSError as error:
+        # Name the file asked for, not the temporary one nobody knows of.
+        raise OSError(error.errno, error.strerror, path) from None
     try:
         with os.fdopen(fd, "wb") as file:
             file.write(payload)

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from micrograd.engine import Value, _value, dot, sum_values
 
 sum = sum_values
-"""sum(values, start=0.0): start + v1 + v2 + … as one 'sum' node (engine.sum_values)."""
+"""sum(values, start=None): [start +] v1 + v2 + … as one 'sum' node (engine.sum_values)."""
 
 __all__ = ["dot", "log_softmax", "logsumexp", "softmax", "sum"]
 

@@ -12,13 +12,11 @@ with the weighted sum as one fused `dot` node, summed in the classic order.
 
 from __future__ import annotations
 
-import math
-import numbers
 import random
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from micrograd.engine import Value, _value, dot
+from micrograd.engine import Value, _as_float, _value, dot
 
 # Each activation: the word in the neuron's repr, and the op applied to the sum.
 _ACTIVATIONS: dict[str, tuple[str, Callable[[Value], Value]]] = {
@@ -78,12 +76,9 @@ class Module:
 
 def _parameter_number(x: object, name: str, where: str) -> float:
     """A parameter's new value: a finite real number (not a bool)."""
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+    if isinstance(x, bool):
         raise TypeError(f"{where}: parameter {name!r} must be a number, got {x!r}")
-    f = float(x)
-    if not math.isfinite(f):
-        raise ValueError(f"{where}: parameter {name!r} must be finite, got {f}")
-    return f
+    return _as_float(x, f"{where}: parameter {name!r}")
 
 
 def _numbered(kind: str, parts: Sequence[Module]) -> list[tuple[str, Value]]:

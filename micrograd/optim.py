@@ -1,8 +1,10 @@
 """Optimizers, in order of increasing complexity, with PyTorch's update rules.
 
 Each holds a list of parameters and, on `step()`, moves every parameter's
-`data` using its `grad`. `lr` is a plain attribute: change it between steps
-for a learning-rate schedule. With g the gradient, p the parameter:
+`data` using its `grad`. A step is all or nothing: every new value and state
+is computed and checked first, so a step that raises changes nothing. `lr` is
+a plain attribute: change it between steps for a learning-rate schedule. With
+g the gradient, p the parameter:
 
     SGD    g ← g + wd·p;  b ← μ·b + g (b = g on the first step);  p ← p − lr·b
     Adam   g ← g + wd·p;  m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g²
@@ -37,8 +39,8 @@ class Optimizer:
     def step(self) -> None:
         raise NotImplementedError
 
-    def _move(self, i: int, p: Value, delta: float) -> None:
-        """p ← p − delta, refusing a result that is not finite rather than
+    def _moved(self, i: int, p: Value, delta: float) -> float:
+        """p − delta, refusing a result that is not finite rather than
         leaving an inf in the model for the next forward pass to trip on."""
         new = p.data - delta
         if new - new != 0.0:  # only inf and nan give x − x ≠ 0
@@ -46,7 +48,12 @@ class Optimizer:
                 f"{type(self).__name__}.step: parameter {i} (data {p.data}, grad {p.grad}) "
                 f"would become {new}; is the learning rate {self.lr} too large?"
             )
-        p.data = new
+        return new
+
+    def _commit(self, new_data: list[float]) -> None:
+        """Store the new values, once all of them have been checked."""
+        for p, new in zip(self.params, new_data, strict=True):
+            p.data = new
 
 
 def _check_hyper(x: float, what: str, below: float = math.inf) -> float:
@@ -76,15 +83,19 @@ class SGD(Optimizer):
         self._buffers: list[float | None] = [None] * len(self.params)
 
     def step(self) -> None:
+        new_data = []
+        buffers = list(self._buffers)
         for i, p in enumerate(self.params):
             g = p.grad
             if self.weight_decay != 0.0:
                 g = g + self.weight_decay * p.data
             if self.momentum != 0.0:
-                buf = self._buffers[i]
+                buf = buffers[i]
                 g = g if buf is None else self.momentum * buf + g
-                self._buffers[i] = g
-            self._move(i, p, self.lr * g)
+                buffers[i] = g
+            new_data.append(self._moved(i, p, self.lr * g))
+        self._buffers = buffers
+        self._commit(new_data)
 
 
 class Adam(Optimizer):
@@ -109,20 +120,34 @@ class Adam(Optimizer):
             _check_hyper(betas[1], "Adam: betas[1]", below=1.0),
         )
         self.eps = _check_hyper(eps, "Adam: eps")
+        if self.eps == 0.0:
+            # eps keeps the step finite where v is 0 (a zero gradient).
+            raise ValueError(f"Adam: eps must be greater than 0, got {eps}")
         self.weight_decay = _check_hyper(weight_decay, "Adam: weight_decay")
         self.t = 0  # steps taken, for the bias correction
         self._m = [0.0] * len(self.params)
         self._v = [0.0] * len(self.params)
 
     def step(self) -> None:
-        self.t += 1
+        t = self.t + 1
         beta1, beta2 = self.betas
-        correction1 = 1.0 - beta1**self.t
-        correction2 = 1.0 - beta2**self.t
+        correction1 = 1.0 - beta1**t
+        correction2 = 1.0 - beta2**t
+        new_data, ms, vs = [], [], []
         for i, p in enumerate(self.params):
             g = p.grad
             if self.weight_decay != 0.0:
                 g = g + self.weight_decay * p.data
-            m = self._m[i] = beta1 * self._m[i] + (1.0 - beta1) * g
-            v = self._v[i] = beta2 * self._v[i] + (1.0 - beta2) * g * g
-            self._move(i, p, self.lr * (m / correction1) / (math.sqrt(v / correction2) + self.eps))
+            m = beta1 * self._m[i] + (1.0 - beta1) * g
+            v = beta2 * self._v[i] + (1.0 - beta2) * g * g
+            if v - v != 0.0:  # g² overflowed: with v = inf the parameter would never move again
+                raise OverflowError(
+                    f"Adam.step: parameter {i} (data {p.data}, grad {p.grad}): the running "
+                    f"mean of g² would become {v}; is the loss or the gradient too large?"
+                )
+            ms.append(m)
+            vs.append(v)
+            delta = self.lr * (m / correction1) / (math.sqrt(v / correction2) + self.eps)
+            new_data.append(self._moved(i, p, delta))
+        self.t, self._m, self._v = t, ms, vs
+        self._commit(new_data)

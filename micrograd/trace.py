@@ -478,7 +478,8 @@ def trace_backward(root: Value, grad: float = 1.0) -> BackwardTrace:
     gradient.
     """
     order = topological_order(root)
-    before = {node: node.grad for node in order if not node._prev}
+    # Leaves as backward tells them (a childless sum_values([]) node is not one).
+    before = {node: node.grad for node in order if node._a is None}
     root.backward(grad)
     names = node_names(order)
     steps = []

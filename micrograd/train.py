@@ -21,7 +21,7 @@ from typing import Protocol
 
 from micrograd import losses
 from micrograd.engine import Value, no_grad, sum_values
-from micrograd.optim import Optimizer
+from micrograd.optim import Optimizer, _check_hyper
 
 # The labels (see datasets) that each loss expects.
 LOSS_LABELS = {"hinge": "sign", "mse": "sign", "bce": "index", "cross_entropy": "index"}
@@ -109,6 +109,7 @@ def fit(
     _check_data(X, y, "fit")
     if batch_size is not None and not 1 <= batch_size <= len(X):
         raise ValueError(f"fit: batch_size must be between 1 and {len(X)}, got {batch_size}")
+    _check_hyper(l2, "fit: l2")
     rng = random.Random(seed)
     params = model.parameters()
     history = History()
@@ -124,7 +125,9 @@ def fit(
         optimizer.zero_grad()
         total.backward()
         if schedule is not None:
-            optimizer.lr = schedule(k)
+            # The optimizer checks lr only when built: here it is a plain attribute.
+            lr = schedule(k)
+            optimizer.lr = _check_hyper(lr, f"fit: the learning rate schedule({k}) of step {k}")
         optimizer.step()
         history.loss.append(total.data)
         history.accuracy.append(accuracy)

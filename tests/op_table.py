@@ -113,13 +113,13 @@ OPS: tuple[Op, ...] = (
     Op("leaky_relu_slope", "leaky_relu", lambda x, s: x.leaky_relu(s),
        lambda t, x, s: t.nn.functional.leaky_relu(x, s),
        (AWAY_FROM_ZERO, reals(0.0, 1.0)), "leaky_relu", numbers=(1,)),
-    # -- n-ary nodes: PyTorch adds in the engine's order, start (or bias) first
+    # -- n-ary nodes: PyTorch adds in the engine's order, start (or bias) first if given
     Op("sum_values", "sum_values", lambda a, b, c: sum_values([a, b, c]),
-       lambda t, a, b, c: 0.0 + a + b + c, (REAL, REAL, REAL), "sum"),
+       lambda t, a, b, c: a + b + c, (REAL, REAL, REAL), "sum"),
     Op("sum_values_start", "sum_values", lambda a, b, c, s: sum_values([a, b, c], s),
        lambda t, a, b, c, s: s + a + b + c, (REAL, REAL, REAL, REAL), "sum"),
     Op("dot", "dot", lambda w1, x1, w2, x2: dot([w1, w2], [x1, x2]),
-       lambda t, w1, x1, w2, x2: 0.0 + w1 * x1 + w2 * x2, (REAL,) * 4, "dot"),
+       lambda t, w1, x1, w2, x2: w1 * x1 + w2 * x2, (REAL,) * 4, "dot"),
     Op("dot_bias", "dot", lambda w1, x1, w2, x2, b: dot([w1, w2], [x1, x2], b),
        lambda t, w1, x1, w2, x2, b: b + w1 * x1 + w2 * x2, (REAL,) * 5, "dot"),
 )

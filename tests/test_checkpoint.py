@@ -127,10 +127,10 @@ EDITS: dict[str, tuple[Callable[[dict[str, Any]], object], str]] = {
     "an extra model field": (lambda d: d["model"].update(bias=False), "unexpected fields"),
     "parameters not an object": (lambda d: d.update(parameters=[1.0]), '"parameters" must be'),
     "a string parameter": (
-        lambda d: d["parameters"].update({first_parameter(d): "0.5"}), "must be a number"
+        lambda d: d["parameters"].update({first_parameter(d): "0.5"}), "expects a real number"
     ),
     "a null parameter": (
-        lambda d: d["parameters"].update({first_parameter(d): None}), "must be a number"
+        lambda d: d["parameters"].update({first_parameter(d): None}), "expects a real number"
     ),
     "a missing parameter": (
         lambda d: d["parameters"].pop(first_parameter(d)),
@@ -139,6 +139,9 @@ EDITS: dict[str, tuple[Callable[[dict[str, Any]], object], str]] = {
     "a renamed parameter": (
         lambda d: d["parameters"].update({"bogus": d["parameters"].pop(first_parameter(d))}),
         "missing parameters",
+    ),
+    "a parameter too large for a float": (
+        lambda d: d["parameters"].update({first_parameter(d): 10**400}), "too large for a float"
     ),
     "a huge architecture": (
         lambda d: d["model"].update(nouts=[10**9, 1]), "has 4000000001 parameters"
@@ -210,3 +213,11 @@ def test_a_missing_file_is_an_os_error(tmp_path: Path) -> None:
 def test_only_an_mlp_can_be_saved(tmp_path: Path) -> None:
     with pytest.raises(TypeError, match="expected an MLP"):
         save(model().layers[0], tmp_path / "layer.json")  # type: ignore[arg-type]
+
+
+def test_a_deeply_nested_file_raises_checkpoint_error(tmp_path: Path) -> None:
+    # json.loads raises RecursionError on this; it must not escape as a traceback.
+    path = tmp_path / "model.json"
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(CheckpointError, match=str(path)):
+        load(path)

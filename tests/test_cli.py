@@ -125,6 +125,8 @@ def test_train_multiclass_with_adam_minibatches_and_an_output_folder(
         (["train", "--noise", "-1"], "noise must be a finite number"),
         (["train", "--dataset", "blobs"], "--loss hinge needs two classes"),
         (["train", "--dataset", "xor", "--classes", "3"], "the xor dataset has two classes"),
+        (["train", "--dataset", "blobs", "--classes", "1", "--loss", "cross_entropy"],
+         "cross_entropy needs at least 2 classes"),
         (["train", "--optimizer", "adam", "--momentum", "0.9"], "--momentum is for sgd"),
         (["train", "--batch-size", "500"], "--batch-size 500 is more than the 100 points"),
         (["eval"], "the following arguments are required: --model"),
@@ -195,6 +197,20 @@ def test_an_output_folder_that_cannot_be_made_exits_1(
     status, _out, err = run(capsys, "demo", "--steps", "1", "--out", str(blocker))
     assert status == 1
     assert err.splitlines()[-1].startswith("micrograd: error:") and "a-file" in err
+
+
+@pytest.mark.parametrize(
+    ("option", "where", "message"),
+    [("--save", "missing/m.json", "does not exist"), ("--out", "a-file/run", "cannot make")],
+)
+def test_a_destination_that_cannot_be_written_exits_2_before_training(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], option: str, where: str, message: str
+) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
+    status, out, err = run(capsys, "train", "--steps", "1", option, str(tmp_path / where))
+    assert status == 2
+    assert out == ""  # nothing trained
+    assert len(err.splitlines()) == 1 and message in err and where.split("/")[0] in err
 
 
 def test_help_exits_0(capsys: pytest.CaptureFixture[str]) -> None:

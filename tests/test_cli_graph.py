@@ -92,6 +92,18 @@ def test_graph_writes_one_svg_frame_per_step_and_a_stepper(
     assert no_temporary_files(tmp_path)
 
 
+def test_graph_frames_show_local_derivatives_only_with_local_grads(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    require_module("graphviz")
+    require_dot()
+    # ∂(x1*w1)/∂x1 = w1 = -3 labels an edge: an SVG text of its own, its minus escaped.
+    run(["graph", *NEURON, "--frames", "plain"], capsys)
+    run(["graph", *NEURON, "--frames", "local", "--local-grads"], capsys)
+    assert ">&#45;3</text>" not in (tmp_path / "plain" / "step_01.svg").read_text()
+    assert ">&#45;3</text>" in (tmp_path / "local" / "step_01.svg").read_text()
+
+
 def test_a_missing_dot_program_fails_in_one_line_and_keeps_the_old_file(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

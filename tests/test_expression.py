@@ -79,9 +79,15 @@ def test_arithmetic_unary_signs_and_functions() -> None:
         assert root.data == pytest.approx(expected, rel=1e-15), text
 
 
-def test_numbers_alone_still_make_a_graph() -> None:
+def test_numbers_alone_fold_to_one_number() -> None:
+    # The exponent of x ** (3-1) is the number 2: the power rule, which takes
+    # a negative base; x ** (1/2) is '**0.5', with no constant subgraph.
+    root, _ = evaluate("x ** (3-1)", {"x": -2.0})
+    assert (root._op, root.data) == ("**2", 4.0)
+    root, leaves = evaluate("x ** (1/2)", {"x": 4.0})
+    assert root._op == "**0.5" and root._prev == (leaves["x"],)
     root, leaves = evaluate("2 * 3", {})
-    assert leaves == {} and root._op == "*" and [c.data for c in root._prev] == [2.0, 3.0]
+    assert leaves == {} and root._prev == () and root.data == 6.0
 
 
 def test_unused_variables_are_not_returned() -> None:

@@ -207,6 +207,8 @@ def test_state_dict_round_trip() -> None:
         (lambda s: s.update({"layers.1.neurons.0.b": "1.0"}), TypeError),
         (lambda s: s.update({"layers.1.neurons.0.b": True}), TypeError),
         (lambda s: s.update({"layers.1.neurons.0.b": math.nan}), ValueError),
+        # Checked by the engine's _as_float, whose message names the parameter.
+        (lambda s: s.update({"layers.1.neurons.0.b": 10**400}), OverflowError),
     ],
 )
 def test_bad_state_dict_raises_and_changes_nothing(

@@ -105,10 +105,10 @@ def test_momentum_buffer_starts_at_the_first_gradient() -> None:
 
 
 def test_adam_first_step_moves_by_lr_times_the_gradient_sign() -> None:
-    # After one step m̂ = g and √v̂ = |g|, so the move is lr·g/(|g| + eps).
+    # After one step m̂ = g and √v̂ = |g|, so the move is lr·g/(|g| + eps), eps negligible.
     p = Value(0.5)
     p.grad = -3.0
-    Adam([p], lr=0.01, eps=0.0).step()
+    Adam([p], lr=0.01, eps=1e-300).step()
     assert p.data == pytest.approx(0.51, rel=1e-15)
 
 
@@ -129,6 +129,43 @@ def test_a_step_that_overflows_raises_and_names_the_parameter() -> None:
 
 
 @pytest.mark.parametrize(
+    "make",
+    [
+        lambda params, lr: SGD(params, lr=lr, momentum=0.9),
+        lambda params, lr: Adam(params, lr=lr),
+    ],
+)
+def test_a_step_that_fails_changes_nothing(make: Callable[[list[Value], float], Any]) -> None:
+    # Parameter 1 overflows (−1.7e308 − 1e308); parameter 0, already updated
+    # when it does, must be left as it was, and so must the optimizer's state.
+    params = [Value(0.0), Value(-1.7e308)]
+    for p in params:
+        p.grad = 1.0
+    optimizer = make(params, 1e308)
+    with pytest.raises(OverflowError, match="parameter 1"):
+        optimizer.step()
+    assert [p.data for p in params] == [0.0, -1.7e308]
+    # The next step is a first step, as if the failed one never happened.
+    optimizer.lr = 0.1
+    optimizer.step()
+    fresh = [Value(0.0), Value(-1.7e308)]
+    for p in fresh:
+        p.grad = 1.0
+    make(fresh, 0.1).step()
+    assert [p.data for p in params] == [p.data for p in fresh]
+
+
+def test_adam_refuses_a_gradient_whose_square_overflows() -> None:
+    # g² = inf would make v inf, and the parameter would silently never move again.
+    p = Value(1.0)
+    p.grad = 1e200
+    optimizer = Adam([p], lr=0.1)
+    with pytest.raises(OverflowError, match=r"Adam.step: parameter 0 .*grad 1e\+200"):
+        optimizer.step()
+    assert p.data == 1.0
+
+
+@pytest.mark.parametrize(
     ("build", "error", "message"),
     [
         (lambda: SGD([], lr=0.1), ValueError, "SGD: got an empty list"),
@@ -140,6 +177,7 @@ def test_a_step_that_overflows_raises_and_names_the_parameter() -> None:
         (lambda: Adam([Value(1.0)], betas=(0.9, 1.0)), ValueError, r"betas\[1\].*below 1"),
         (lambda: Adam([Value(1.0)], betas=(0.9,)), TypeError, "pair"),
         (lambda: Adam([Value(1.0)], eps=-1e-8), ValueError, "eps"),
+        (lambda: Adam([Value(1.0)], eps=0.0), ValueError, "Adam: eps must be greater than 0"),
         (lambda: Adam([Value(1.0)], weight_decay=math.nan), ValueError, "weight_decay"),
     ],
 )

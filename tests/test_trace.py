@@ -171,6 +171,19 @@ def test_leaf_gradients_accumulate_and_the_trace_says_so() -> None:
     assert last[x] == 16.0
 
 
+def test_an_empty_sum_is_not_a_leaf_to_the_trace() -> None:
+    # sum_values([]) has no children, yet backward resets its gradient like any
+    # op's; a trace taking it for a leaf would subtract the stale gradient.
+    x = Value(3.0, label="x")
+    empty = sum_values([])
+    root = x + empty
+    root.backward()  # empty.grad is now 1.0, and stale for the next pass
+    trace = trace_backward(root)
+    step = next(step for step in trace if step.node is empty)
+    assert empty.grad == 1.0 and step.upstream == 1.0
+    assert list(trace.known_grads())[-1][empty] == 1.0
+
+
 # -- properties on random graphs ------------------------------------------------------
 
 

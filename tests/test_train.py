@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
 from test_nn import classic_twin
@@ -166,6 +168,23 @@ def test_bad_loop_arguments(kwargs: dict[str, int], message: str) -> None:
     model = MLP(2, [3, 1], rng=random.Random(0))
     with pytest.raises(ValueError, match=message):
         fit(model, X, y, SGD(model.parameters(), lr=0.1), **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"l2": -1e-4}, "fit: l2 must be finite, at least 0, got -0.0001"),
+        ({"schedule": lambda k: 0.1 - 0.1 * k}, r"fit: .*schedule\(2\) of step 2 .*got -0.1"),
+        ({"schedule": lambda k: math.nan}, r"fit: .*schedule\(0\) of step 0 must be finite"),
+    ],
+)
+def test_bad_regularisation_and_scheduled_learning_rates_are_refused(
+    kwargs: dict[str, Any], message: str
+) -> None:
+    X, y = make_moons(n=10, seed=0, labels="sign")
+    model = MLP(2, [3, 1], rng=random.Random(0))
+    with pytest.raises(ValueError, match=message):
+        fit(model, X, y, SGD(model.parameters(), lr=0.1), steps=3, **kwargs)
 
 
 def test_points_and_labels_must_pair_up() -> None:
