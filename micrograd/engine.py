@@ -403,10 +403,12 @@ def _pow_op(n: float) -> str:
     return f"**{n}"
 
 
-def _input_values(a: object, b: object) -> str:
-    """The data of a node's children, for error messages."""
-    inputs = a if type(a) is tuple else (a, b)
-    return ", ".join(repr(v.data) for v in inputs if isinstance(v, Value))
+def _input_values(a: object, b: object, shown: int = 6) -> str:
+    """The data of a node's children, for error messages: the first `shown`
+    of them, so that a wide node (a neuron's dot) still makes a short line."""
+    inputs = [v.data for v in (a if type(a) is tuple else (a, b)) if isinstance(v, Value)]
+    text = ", ".join(repr(x) for x in inputs[:shown])
+    return text if len(inputs) <= shown else f"{text}, … ({len(inputs)} in all)"
 
 
 def _not_finite_grad(node: Value) -> None:

@@ -321,3 +321,12 @@ def test_backward_from_a_value_made_under_no_grad_is_an_error() -> None:
         y.backward()
     assert x.grad == 0.0
     Value(2.0).backward()  # a leaf made by hand is still fine
+
+
+def test_an_error_from_a_wide_node_lists_only_its_first_inputs() -> None:
+    # A diverging neuron used to print every one of its inputs on one line.
+    ws = [Value(1e300)] * 20
+    xs = [Value(1e10)] * 20
+    with raises(OverflowError, "dot", "… (40 in all)", "not finite") as error:
+        dot(ws, xs)
+    assert len(str(error.value)) < 250
