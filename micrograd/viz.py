@@ -356,19 +356,22 @@ def plot_decision_boundary(
 
     xs = _grid_axis([p[0] for p in X], resolution)
     ys = _grid_axis([p[1] for p in X], resolution)
-    # One row per y, one column per x: the layout contourf expects.
-    above: list[list[float]] = []
+    # score − threshold, one row per y, one column per x (the layout contourf
+    # expects): the boundary is where it crosses 0.
+    margins: list[list[float]] = []
     with no_grad():
         for gy in ys:
-            row = []
-            for gx in xs:
-                score = _score(model([Value(gx), Value(gy)]), caller)
-                row.append(1.0 if score > threshold else 0.0)
-            above.append(row)
+            margins.append(
+                [_score(model([Value(gx), Value(gy)]), caller) - threshold for gx in xs]
+            )
 
-    # Levels around 0 and 1 keep both colours even when one side is empty;
-    # light red below the threshold, light blue above, as the points' RdBu.
-    ax.contourf(xs, ys, above, levels=[-0.5, 0.5, 1.5], colors=["#f4a582", "#92c5de"])
+    # contourf interpolates between grid points, so the boundary comes out
+    # smooth rather than a staircase; levels reaching past the data on both
+    # sides keep both colours even when one side is empty. Light red below
+    # the threshold, light blue above, as the points' RdBu.
+    low = min(-1.0, min(min(row) for row in margins))
+    high = max(1.0, max(max(row) for row in margins))
+    ax.contourf(xs, ys, margins, levels=[low, 0.0, high], colors=["#f4a582", "#92c5de"])
     ax.scatter(
         [p[0] for p in X], [p[1] for p in X], c=list(y), cmap="RdBu", s=20, edgecolors="k"
     )
