@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from micrograd.engine import Value, no_grad, topological_order
-from micrograd.trace import format_number, forward_formula, node_names
+from micrograd.formulas import format_number, forward_formula, node_names
 
 # -- the computation graph as DOT text ------------------------------------------
 

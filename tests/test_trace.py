@@ -12,16 +12,15 @@ from hypothesis import strategies as st
 from op_table import OPS, Op
 
 from micrograd.engine import Value, dot, sum_values, topological_order
-from micrograd.trace import (
-    BackwardTrace,
+from micrograd.formulas import (
     format_number,
     forward_formula,
     local_formula,
     node_names,
     op_rule,
     partial_symbol,
-    trace_backward,
 )
+from micrograd.trace import BackwardTrace, trace_backward
 
 
 def neuron() -> tuple[Value, dict[str, Value]]:

@@ -1,0 +1,265 @@
+"""The derivative formulas and the names of nodes, shared by every picture and text.
+
+One table gives, for each op, what a node computes from its children and the
+local derivative ∂node/∂child for each child position, as plain text and as
+LaTeX: `op_rule(op, arity)`. `forward_formula`, `local_formula` and
+`partial_symbol` fill a node's children's names into those formulas;
+`node_names` names every node of a graph and `format_number` writes the
+numbers. The backward trace, `explain` (in `trace`) and the graph drawings
+(in `viz`) all read from here, so they agree. Standard library only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from string import Template
+
+from micrograd.engine import Value
+
+# -- numbers and names ------------------------------------------------------
+
+
+def format_number(x: float) -> str:
+    """x with up to 6 significant digits: 0.707107, -1.5, 1e-07."""
+    text = f"{x:.6g}"
+    return "0" if text == "-0" else text
+
+
+def node_names(order: Sequence[Value]) -> dict[Value, str]:
+    """A display name for every node of a graph given in topological order.
+
+    A node's label if it has one; else, for a leaf (a constant such as the -1
+    of a negation), its number; else `v<i>`, i its place in `order`. The names
+    depend only on the graph, so every picture and text of it agrees.
+    """
+    names: dict[Value, str] = {}
+    for i, node in enumerate(order):
+        if node.label:
+            names[node] = node.label
+        elif not node._prev:
+            names[node] = format_number(node.data)
+        else:
+            names[node] = f"v{i}"
+    return names
+
+
+_SIMPLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[0-9][0-9.e+]*")
+_NUMBER = re.compile(r"-?[0-9][0-9.]*(e[-+]?[0-9]+)?|-?inf|nan")
+_IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9]*(_[A-Za-z0-9]+)?")
+_LETTERS_DIGITS = re.compile(r"([A-Za-z]+)([0-9]+)")
+
+
+def _atom(name: str) -> str:
+    """The name, in parentheses unless it is one word or a non-negative number."""
+    return name if _SIMPLE_NAME.fullmatch(name) else f"({name})"
+
+
+_LATEX_SPECIAL = {c: "\\" + c for c in "#$%&_{}"}
+_LATEX_SPECIAL.update({"\\": r"\backslash{}", "^": r"\hat{}", "~": r"\sim{}"})
+
+
+def _latex_name(name: str) -> str:
+    """The name as LaTeX: a number as is, x1 as x_{1}, w_out as w_{out}, else upright text."""
+    if _NUMBER.fullmatch(name):
+        return name
+    if _IDENTIFIER.fullmatch(name):
+        stem, _, subscript = name.partition("_")
+        # x1 reads as x with subscript 1, as in the notes.
+        split = _LETTERS_DIGITS.fullmatch(stem)
+        if split and not subscript:
+            stem, subscript = split.groups()
+        base = stem if len(stem) == 1 else rf"\mathit{{{stem}}}"
+        return f"{base}_{{{subscript}}}" if subscript else base
+    escaped = "".join(_LATEX_SPECIAL.get(c, c) for c in name)
+    return rf"\text{{{escaped}}}"
+
+
+def _latex_atom(name: str) -> str:
+    latex = _latex_name(name)
+    return latex if _SIMPLE_NAME.fullmatch(name) else rf"\left({latex}\right)"
+
+
+# -- the table of derivative formulas ---------------------------------------
+
+
+@dataclass(frozen=True)
+class Formula:
+    """One formula as plain text and as LaTeX, with placeholders for the
+    children's names: $c0 for child 0 as an operand (in parentheses if it is
+    compound, as in (x1*w1)·b), $r0 for child 0 as is (as in tanh(x1*w1))."""
+
+    text: str
+    latex: str
+
+
+@dataclass(frozen=True)
+class OpRule:
+    """What an op computes and its local derivative for each child position."""
+
+    forward: Formula
+    partials: tuple[Formula, ...]
+    infix: bool  # the forward formula needs parentheses after ∂, as in ∂(a + b)
+
+
+_ONE = Formula("1", "1")
+
+# Ops with a fixed number of children. '**n' (a number exponent), 'sum' and
+# 'dot' depend on the exponent or on the number of children: see `op_rule`.
+_RULES: dict[str, OpRule] = {
+    "+": OpRule(Formula("$c0 + $c1", "$c0 + $c1"), (_ONE, _ONE), infix=True),
+    "*": OpRule(
+        Formula("$c0·$c1", r"$c0 \cdot $c1"),
+        (Formula("$r1", "$r1"), Formula("$r0", "$r0")),
+        infix=True,
+    ),
+    "**": OpRule(
+        Formula("$c0^$c1", "$c0^{$r1}"),
+        (
+            Formula("$c1·$c0^($r1 − 1)", r"$c1 \cdot $c0^{$r1 - 1}"),
+            Formula("$c0^$c1·ln($r0)", r"$c0^{$r1} \ln($r0)"),
+        ),
+        infix=True,
+    ),
+    "exp": OpRule(Formula("exp($r0)", "e^{$r0}"), (Formula("exp($r0)", "e^{$r0}"),), infix=False),
+    "log": OpRule(
+        Formula("ln($r0)", r"\ln($r0)"), (Formula("1/$c0", r"\frac{1}{$r0}"),), infix=False
+    ),
+    "tanh": OpRule(
+        Formula("tanh($r0)", r"\tanh($r0)"),
+        (Formula("1 − tanh²($r0)", r"1 - \tanh^2($r0)"),),
+        infix=False,
+    ),
+    "sigmoid": OpRule(
+        Formula("σ($r0)", r"\sigma($r0)"),
+        (Formula("σ($r0)·(1 − σ($r0))", r"\sigma($r0)\,(1 - \sigma($r0))"),),
+        infix=False,
+    ),
+    "ReLU": OpRule(
+        Formula("ReLU($r0)", r"\mathrm{ReLU}($r0)"),
+        (Formula("1 if $c0 > 0 else 0", r"(1 \text{ if } $r0 > 0 \text{ else } 0)"),),
+        infix=False,
+    ),
+    "leaky_relu": OpRule(
+        Formula("leaky_relu($r0)", r"\mathrm{leaky\_relu}($r0)"),
+        (
+            Formula(
+                "1 if $c0 > 0 else negative_slope",
+                r"(1 \text{ if } $r0 > 0 \text{ else negative\_slope})",
+            ),
+        ),
+        infix=False,
+    ),
+}
+
+# An n-ary formula longer than this many terms is shortened with an ellipsis.
+_MAX_TERMS = 6
+
+
+def op_rule(op: str, arity: int) -> OpRule | None:
+    """The formulas for a node of op `op` with `arity` children, or None for
+    an op this table does not know (e.g. a node built by hand)."""
+    if op.startswith("**") and op != "**" and arity == 1:
+        return _power_rule(op[2:]) if _NUMBER.fullmatch(op[2:]) else None
+    if op == "sum" and arity >= 1:
+        terms = [(f"$c{i}", f"$c{i}") for i in range(arity)]
+        return OpRule(_terms(terms), (_ONE,) * arity, infix=True)
+    if op == "dot" and arity >= 2:
+        return _dot_rule(arity)
+    rule = _RULES.get(op)
+    if rule is None or len(rule.partials) != arity:
+        return None
+    return rule
+
+
+def _power_rule(exponent: str) -> OpRule:
+    """x^n for a number n: ∂/∂x = n·x^(n − 1)."""
+    n = float(exponent)
+    forward = Formula(f"$c0^{_text_exponent(exponent)}", f"$c0^{{{exponent}}}")
+    if n == 0:
+        partial = Formula("0", "0")
+    elif n == 1:
+        partial = _ONE
+    elif n == 2:
+        partial = Formula(f"{exponent}·$c0", rf"{exponent} $c0")
+    else:
+        m = format_number(n - 1)
+        partial = Formula(f"{exponent}·$c0^{_text_exponent(m)}", rf"{exponent} \cdot $c0^{{{m}}}")
+    return OpRule(forward, (partial,), infix=True)
+
+
+def _text_exponent(exponent: str) -> str:
+    return exponent if exponent.isdigit() else f"({exponent})"
+
+
+def _dot_rule(arity: int) -> OpRule:
+    """bias + w1·x1 + w2·x2 + …; ∂/∂bias = 1, ∂/∂wi = xi, ∂/∂xi = wi.
+
+    The children are (bias, w1, x1, w2, x2, …), the bias only if given, so an
+    odd number of children means a bias comes first.
+    """
+    has_bias = arity % 2 == 1
+    first = 1 if has_bias else 0
+    terms = [("$c0", "$c0")] if has_bias else []
+    partials = [_ONE] if has_bias else []
+    for w in range(first, arity, 2):
+        x = w + 1
+        terms.append((f"$c{w}·$c{x}", rf"$c{w} \cdot $c{x}"))
+        partials += (Formula(f"$r{x}", f"$r{x}"), Formula(f"$r{w}", f"$r{w}"))
+    return OpRule(_terms(terms), tuple(partials), infix=True)
+
+
+def _terms(terms: list[tuple[str, str]]) -> Formula:
+    """term1 + term2 + …, with an ellipsis in the middle past `_MAX_TERMS`."""
+    if len(terms) > _MAX_TERMS:
+        terms = [*terms[: _MAX_TERMS - 2], ("…", r"\dots"), terms[-1]]
+    return Formula(" + ".join(t for t, _ in terms), " + ".join(t for _, t in terms))
+
+
+def _fill(
+    template: str, node: Value, names: Mapping[Value, str], latex: bool
+) -> str:
+    """A formula template with the node's children's names put in."""
+    fields: dict[str, str] = {}
+    for i, child in enumerate(node._prev):
+        name = names[child]
+        fields[f"c{i}"] = _latex_atom(name) if latex else _atom(name)
+        fields[f"r{i}"] = _latex_name(name) if latex else name
+    return Template(template).safe_substitute(fields)
+
+
+def forward_formula(node: Value, names: Mapping[Value, str], latex: bool = False) -> str:
+    """What the node computes from its children, e.g. 'x1·w1' or 'tanh(n)'."""
+    rule = op_rule(node._op, len(node._prev))
+    if rule is None:
+        args = ", ".join(names[c] for c in node._prev)
+        return f"{node._op or 'f'}({args})"
+    formula = rule.forward.latex if latex else rule.forward.text
+    return _fill(formula, node, names, latex)
+
+
+def local_formula(
+    node: Value, index: int, names: Mapping[Value, str], latex: bool = False
+) -> str | None:
+    """The formula of ∂node/∂child for the child at `index` in `_prev`, e.g.
+    'w1' for x1 in x1·w1; None when the op is not in the table."""
+    rule = op_rule(node._op, len(node._prev))
+    if rule is None:
+        return None
+    formula = rule.partials[index].latex if latex else rule.partials[index].text
+    return _fill(formula, node, names, latex)
+
+
+def partial_symbol(
+    node: Value, index: int, names: Mapping[Value, str], latex: bool = False
+) -> str:
+    """∂node/∂child written with the node's formula: '∂tanh(n)/∂n'."""
+    rule = op_rule(node._op, len(node._prev))
+    forward = forward_formula(node, names, latex)
+    if rule is not None and rule.infix:
+        forward = rf"\left({forward}\right)" if latex else f"({forward})"
+    child = node._prev[index]
+    if latex:
+        return rf"\frac{{\partial {forward}}}{{\partial {_latex_name(names[child])}}}"
+    return f"∂{forward}/∂{_atom(names[child])}"
