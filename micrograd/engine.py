@@ -277,45 +277,51 @@ class Value:
         the gradients of intermediate nodes are reset at the start of each pass.
         """
         seed = _as_float(grad, "backward(grad=)")
-        if self._a is None and self._op:
-            raise RuntimeError(
-                f"backward: this Value (op {self._op!r}) was made under no_grad(), "
-                f"so it recorded no graph to backpropagate through"
-            )
-        order = topological_order(self)
-        for node in order:
-            if node._a is not None:
-                node.grad = 0.0
         if self._a is None:
+            if self._op:
+                raise RuntimeError(
+                    f"backward: this Value (op {self._op!r}) was made under no_grad(), "
+                    f"so it recorded no graph to backpropagate through"
+                )
             self.grad += seed
-        else:
-            self.grad = seed
+            if self.grad - self.grad:  # only inf and nan give x − x ≠ 0
+                _not_finite_grad(self)
+            return
+        order, reached = _backward_order(self)
+        self.grad = seed
         anomaly = _anomaly
         # Parents come before their children here, so a node's gradient is
-        # complete when the node is reached: it is checked there, leaves too.
+        # complete when the node is reached. Inner gradients start from the
+        # walk's marks, which are 0.0; the usual node has two children.
         for node in reversed(order):
             g = node.grad
-            if g - g:  # only inf and nan give x − x ≠ 0
-                _not_finite_grad(node)
             a = node._a
-            if a is None:
-                continue
-            if type(a) is tuple:
+            b = node._b
+            if b is not None:
+                a.grad += node._da * g
+                b.grad += node._db * g
+            elif type(a) is tuple:
                 local = node._da
                 if local is None:
                     raise TypeError(
                         f"backward: node {node!r} (op {node._op!r}) was built by hand "
                         f"with children but no local derivatives; pass _local=(...)"
                     )
+                if g - g:  # a node with no children would keep it to itself
+                    _not_finite_grad(self)
                 for child, d in zip(a, local):  # noqa: B905 (lengths checked when built)
                     child.grad += d * g
             else:
                 a.grad += node._da * g
-                b = node._b
-                if b is not None:
-                    b.grad += node._db * g
             if anomaly is not None:
                 anomaly.check_backward(node)
+        # A gradient that is not finite makes every gradient below it so too
+        # (inf · 0 is nan, and nan + x is nan), down to the leaves: checking
+        # them is enough to know, and the message then names the first one.
+        for node in reached:
+            g = node.grad
+            if g - g:
+                _not_finite_grad(self)
 
 
 # A Value, or a plain number (int, float, any numbers.Real) that becomes one.
@@ -411,7 +417,11 @@ def _input_values(a: object, b: object, shown: int = 6) -> str:
     return text if len(inputs) <= shown else f"{text}, … ({len(inputs)} in all)"
 
 
-def _not_finite_grad(node: Value) -> None:
+def _not_finite_grad(root: Value) -> None:
+    """Raise for the first node, in backward's order, whose gradient is not finite."""
+    for node in reversed(topological_order(root)):
+        if node.grad - node.grad:
+            break
     where = f"; node created at {_anomaly.origin(node)}" if _anomaly is not None else ""
     error = AnomalyError if _anomaly is not None else OverflowError
     raise error(
@@ -472,6 +482,65 @@ def _value(v: object, op: str) -> Value:
 
 
 # -- the graph --------------------------------------------------------------
+
+
+class _Mark(float):
+    """A 0.0 with an identity of its own, told apart from any gradient by `is`."""
+
+    __slots__ = ()
+
+
+def _backward_order(root: Value) -> tuple[list[Value], set[Value]]:
+    """For backward: the inner nodes below `root`, children before parents,
+    and a set holding every leaf reached (and some inner nodes).
+
+    The same depth-first walk as `topological_order`, but an inner node is
+    marked visited in its own `grad` slot, which backward overwrites anyway:
+    reading a slot is cheaper than a set lookup, and this walk is half of
+    backward. A node is `opened` while its children are walked, `done` once
+    it is in the order; both marks are fresh 0.0s, so the gradients start
+    from zero with no pass to reset them, and a walk cut short leaves no
+    mark a later one would trust. Leaves keep their gradients (they
+    accumulate), so they go into the set instead.
+    """
+    opened, done = _Mark(), _Mark()
+    order: list[Value] = []
+    reached: set[Value] = set()
+    stack: list[Value] = [root]
+    push = stack.append
+    pop = stack.pop
+    while stack:
+        node = pop()
+        g = node.grad
+        if g is done:  # reached again through another parent
+            continue
+        if g is opened:  # back after its children: all are in the order
+            node.grad = done
+            order.append(node)
+            continue
+        a = node._a
+        if a is None:
+            reached.add(node)
+            continue
+        node.grad = opened
+        push(node)
+        # Last child pushed first, so that the first child is visited first.
+        b = node._b
+        if b is not None:
+            push(b)
+            push(a)
+        elif type(a) is not tuple:
+            push(a)
+        # A neuron's weights are shared by every sample: an n-ary node's
+        # children are mostly reached already, tested all at once in C.
+        # Done inner children join the set, so that the next test passes.
+        elif not reached.issuperset(a):
+            for child in reversed(a):
+                if child.grad is done:
+                    reached.add(child)
+                elif child not in reached:
+                    push(child)
+    return order, reached
 
 
 def topological_order(root: Value) -> list[Value]:

@@ -346,6 +346,21 @@ def test_a_hand_built_node_without_local_derivatives_cannot_backpropagate() -> N
         (f + 1).backward()
 
 
+def test_a_backward_that_failed_leaves_nothing_a_later_one_trusts() -> None:
+    # Backward marks the nodes it walks; a pass that raises after its walk
+    # leaves them marked. A later pass over the same nodes must walk them anew.
+    a = Value(2.0)
+    shared = (a * 3).tanh()
+    broken = Value(4.0, (shared,), "square")
+    with pytest.raises(TypeError):
+        (broken + shared).backward()
+    a.grad = 0.0
+    (shared * shared).backward()
+    fresh = Value(2.0)
+    ((fresh * 3).tanh() ** 2).backward()
+    assert a.grad == fresh.grad != 0.0
+
+
 # -- no_grad ----------------------------------------------------------------------
 
 
@@ -440,6 +455,13 @@ def test_the_sum_of_nothing_is_zero() -> None:
     total = sum_values([])
     assert total.data == 0.0 and total._prev == ()
     total.backward()
+
+
+def test_a_gradient_that_overflows_into_a_node_without_children_is_reported() -> None:
+    # No leaf lies below the empty sum, so only its own gradient shows the inf.
+    y = sum_values([]) * Value(1e300)
+    with pytest.raises(OverflowError, match=r"backward.*gradient inf.*'sum'"):
+        y.backward(grad=1e100)
 
 
 # -- no_gc: the opt-in pause of the cyclic collector -------------------------------

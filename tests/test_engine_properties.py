@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from op_table import AWAY_FROM_ZERO, OPS, POSITIVE, REAL, Op, reals
 
-from micrograd.engine import Value, dot, sum_values
+from micrograd.engine import Value, dot, sum_values, topological_order
 
 EPS = sys.float_info.epsilon
 
@@ -195,3 +195,53 @@ def test_dot_of_distinct_leaves_has_the_classic_gradients_exactly(
         return sum(products, leaves[-1]).tanh()
 
     assert grad_of(n_ary, *ws, *xs, b) == grad_of(classic, *ws, *xs, b)
+
+
+# -- backward is the chain rule along topological_order --------------------------------
+
+
+def chain_rule_reference(root: Value) -> dict[Value, float]:
+    """∂root/∂node for every node, from `topological_order`, `_prev` and
+    `local_grads` alone: the textbook algorithm, kept apart from backward's."""
+    grads = dict.fromkeys(topological_order(root), 0.0)
+    grads[root] = 1.0
+    for node in reversed(list(grads)):
+        for child, local in zip(node._prev, node.local_grads, strict=True):
+            grads[child] += local * grads[node]
+    return grads
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.data(), leaves=st.lists(st.floats(-1.0, 1.0), min_size=1, max_size=5))
+def test_backward_is_the_chain_rule_on_random_graphs(
+    data: st.DataObject, leaves: list[float]
+) -> None:
+    # A random DAG of unary, binary and n-ary nodes over a pool in which any
+    # node may be used again, by parents of any kind: backward walks it with
+    # its own visit marks, which must neither skip nor repeat a node. The
+    # gradients are equal exactly: both add the contributions in one order.
+    pool = [Value(x) for x in leaves]
+    pick = st.integers(0, 10**6).map(lambda k: pool[k % len(pool)])
+    for _ in range(data.draw(st.integers(1, 25), label="n_nodes")):
+        kind = data.draw(st.sampled_from(["+", "*", "tanh", "sum", "dot"]), label="kind")
+        if kind == "tanh":
+            pool.append(data.draw(pick).tanh())
+        elif kind in "+*":
+            a, b = data.draw(pick), data.draw(pick)
+            pool.append(a + b if kind == "+" else a * b)
+        else:
+            terms = data.draw(st.lists(pick, max_size=6), label="terms")
+            pool.append(sum_values(terms) if kind == "sum" else dot(terms, terms[::-1]))
+    root = pool[-1].tanh()
+    root.backward()
+    expected = chain_rule_reference(root)
+    assert all(node.grad == expected[node] for node in expected)
+    assert all(type(node.grad) is float for node in expected)
+    # A second pass: inner gradients start again, leaf gradients accumulate
+    # (adding the contributions one by one to the first sum, so to an ulp).
+    root.backward()
+    for node, grad in expected.items():
+        if node._op:
+            assert node.grad == grad
+        else:
+            assert math.isclose(node.grad, 2 * grad, rel_tol=1e-12, abs_tol=1e-300)
