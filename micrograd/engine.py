@@ -23,7 +23,7 @@ import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from functools import lru_cache, reduce
+from functools import reduce
 from operator import add
 from typing import Any, TypeAlias, overload
 
@@ -125,33 +125,36 @@ class Value:
 
     def __pow__(self, other: Operand) -> Value:
         """x ** n; ∂/∂x = n·x^(n−1), and for a Value exponent ∂/∂n = x^n · ln x."""
-        if isinstance(other, Value):
+        # The exponent's exact type picks the table of op names ('**2' for
+        # an int, '**2.0' for a float); anything else is converted first.
+        kind = type(other)
+        if kind is int:
+            names = _INT_POWERS
+        elif kind is float:
+            names = _FLOAT_POWERS
+        elif isinstance(other, Value):
             return self._pow_value(other)
-        # int and float first: the check against numbers.Real alone is slow.
-        if not isinstance(other, (int, float, numbers.Real)):
+        elif isinstance(other, numbers.Real):
+            return self ** (int(other) if isinstance(other, int) else float(other))
+        else:
             return NotImplemented
-        # An int exponent stays an int, so the op reads '**2', not '**2.0'.
-        x, n = self.data, other if isinstance(other, int) else float(other)
-        if not math.isfinite(n):
-            raise ValueError(f"pow: the exponent must be finite, got {n}")
-        if x <= 0.0:  # a positive base is always in the domain
-            if x == 0.0 and n < 0:
-                raise ZeroDivisionError(f"pow: 0.0 ** {n} divides by zero")
-            if x < 0.0 and n != int(n):
-                raise ValueError(
-                    f"pow: negative base {x} to the non-integer power {n} has no real value"
-                )
-            if x == 0.0 and 0 < n < 1:
-                raise ZeroDivisionError(f"pow: the derivative of x ** {n} at x = 0.0 is infinite")
+        n: float = other  # type: ignore[assignment]
+        x = self.data
+        # A base ≤ 0 (its domain depends on n) or a non-finite n (only inf
+        # and nan give n − n ≠ 0) is checked apart, off the common path.
+        if x <= 0.0 or n - n:
+            _check_pow_domain(x, n)
         try:
             out = x**n
-            local = 0.0 if n == 0 else n * x ** (n - 1)
+            local = n * x ** (n - 1) if n else 0.0
         except OverflowError:
             raise OverflowError(f"pow: {x} ** {n} overflows a float") from None
-        if local - local != 0.0:  # only inf and nan give x − x ≠ 0
+        if local - local:  # only inf and nan give x − x ≠ 0
             raise OverflowError(f"pow: the derivative of x ** {n} at x = {x} overflows a float")
-        # 0.0 and -0.0 are one key of the cache but print differently.
-        return _node(out, _pow_op(n) if n else f"**{n}", self, local)
+        op = names.get(n)
+        if op is None:
+            op = _pow_op(names, n)
+        return _node(out, op, self, local)
 
     def _pow_value(self, other: Value) -> Value:
         x, y = self.data, other.data
@@ -402,11 +405,32 @@ def _node(
     return out
 
 
-@lru_cache(maxsize=128, typed=True)
-def _pow_op(n: float) -> str:
-    """The op name of `x ** n`, made once per exponent: its nodes share one
-    string (about 50 bytes less per node), and formatting a float is slow."""
-    return f"**{n}"
+# The op names of `x ** n` made so far, ints and floats apart (2 == 2.0, but
+# one reads '**2' and the other '**2.0'). Nodes of one exponent share one
+# string: formatting a float is slow, and each copy would cost ~50 bytes.
+_INT_POWERS: dict[float, str] = {}
+_FLOAT_POWERS: dict[float, str] = {}
+
+
+def _pow_op(names: dict[float, str], n: float) -> str:
+    """The op name of `x ** n`, remembered in `names` (up to 256 of them)."""
+    op = f"**{n}"
+    # 0.0 and -0.0 are one key but print differently: zero is not remembered.
+    if n and len(names) < 256:
+        names[n] = op
+    return op
+
+
+def _check_pow_domain(x: float, n: float) -> None:
+    """Raise unless `x ** n` and its derivative n·x^(n−1) are real and finite."""
+    if n - n:
+        raise ValueError(f"pow: the exponent must be finite, got {n}")
+    if x == 0.0 and n < 0:
+        raise ZeroDivisionError(f"pow: 0.0 ** {n} divides by zero")
+    if x < 0.0 and n != int(n):
+        raise ValueError(f"pow: negative base {x} to the non-integer power {n} has no real value")
+    if x == 0.0 and 0 < n < 1:
+        raise ZeroDivisionError(f"pow: the derivative of x ** {n} at x = 0.0 is infinite")
 
 
 def _input_values(a: object, b: object, shown: int = 6) -> str:

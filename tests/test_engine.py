@@ -93,6 +93,15 @@ def test_children_are_ordered_and_ops_named() -> None:
     assert a._prev == () and a.local_grads == () and a._op == ""
 
 
+def test_a_power_is_named_by_its_exponent_as_written() -> None:
+    # 2 == 2.0 and 0.0 == -0.0, yet each reads as written, in any order.
+    a = Value(1.5)
+    names = [(a**n)._op for n in (2, 2.0, 2, 0.0, -0.0, 0, -1, -1.0)]
+    assert names == ["**2", "**2.0", "**2", "**0.0", "**-0.0", "**0", "**-1", "**-1.0"]
+    assert (a**True)._op == "**1"  # other Reals become an int or a float
+    assert (a**2)._op is (a**2)._op  # one string shared by the nodes of one exponent
+
+
 def test_reused_node_gets_the_sum_of_its_paths() -> None:
     # Regression for the classic bug class: a node reached by two paths.
     a = Value(-2.0)
