@@ -310,7 +310,7 @@ class Value:
                         f"backward: node {node!r} (op {node._op!r}) was built by hand "
                         f"with children but no local derivatives; pass _local=(...)"
                     )
-                if g - g:  # a node with no children would keep it to itself
+                if g - g:  # checked here: an n-ary node may have no child to pass it to
                     _not_finite_grad(self)
                 for child, d in zip(a, local):  # noqa: B905 (lengths checked when built)
                     child.grad += d * g
