@@ -630,7 +630,7 @@ def no_gc() -> Iterator[None]:
     Graphs hold no reference cycles, so reference counting frees each one the
     moment it is dropped; the collector finds nothing to free, yet rescans
     the live nodes each time enough new ones are made: building a big graph
-    takes about 1.6x as long with it. Cycles made inside the block by other
+    takes nearly twice as long with it. Cycles made inside the block by other
     code wait until it ends; the collector's state before is restored.
     """
     was_enabled = gc.isenabled()
