@@ -571,40 +571,23 @@ def topological_order(root: Value) -> list[Value]:
     """Every node `root` depends on, children before parents, root last.
 
     Iterative depth-first search, so a graph of any depth works; children are
-    visited in `_prev` order, so the order is the same on every run.
+    visited in `_prev` order, so the order is the same on every run, and the
+    same as backward's own walk (`_backward_order`). This one only reads the
+    graph: drawing and tracing call it after backward.
     """
     order: list[Value] = []
     seen: set[Value] = set()
     # Nodes still to visit, and `None` above a node whose children are all in
-    # the order: that node goes next. Children are read from the slots, not
-    # through `_prev` (which builds a tuple): this loop is half of backward.
-    # An n-ary node's children (a neuron's weights, shared by every sample)
-    # are mostly seen already: tested all at once, only new ones are pushed.
+    # the order: that node goes next. The last child is pushed first, so that
+    # the first child is visited first.
     stack: list[Any] = [root]
-    push = stack.append
-    pop = stack.pop
     while stack:
-        node = pop()
+        node = stack.pop()
         if node is None:
-            order.append(pop())
-            continue
-        if node in seen:  # reached again through another parent
-            continue
-        seen.add(node)
-        a = node._a
-        if a is None:
-            order.append(node)
-            continue
-        push(node)
-        push(None)
-        # Last child pushed first, so that the first child is visited first.
-        if type(a) is tuple:
-            if not seen.issuperset(a):
-                stack.extend([c for c in reversed(a) if c not in seen])
-        else:
-            if node._b is not None:
-                push(node._b)
-            push(a)
+            order.append(stack.pop())
+        elif node not in seen:  # else reached again through another parent
+            seen.add(node)
+            stack += (node, None, *reversed(node._prev))
     return order
 
 
