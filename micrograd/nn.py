@@ -130,7 +130,7 @@ class Neuron(Module):
         self.nonlin = activation != "linear"
 
     def __call__(self, x: Sequence[Value | float]) -> Value:
-        _name, act = _ACTIVATIONS[self.activation]
+        act = _ACTIVATIONS[self.activation][1]
         return act(dot(self.w, x, self.b))
 
     def named_parameters(self) -> list[tuple[str, Value]]:
