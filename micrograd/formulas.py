@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from string import Template
+from functools import lru_cache
 
 from micrograd.engine import Value
 
@@ -157,6 +157,7 @@ _RULES: dict[str, OpRule] = {
 _MAX_TERMS = 6
 
 
+@lru_cache(maxsize=256)
 def op_rule(op: str, arity: int) -> OpRule | None:
     """The formulas for a node of op `op` with `arity` children, or None for
     an op this table does not know (e.g. a node built by hand)."""
@@ -217,16 +218,25 @@ def _terms(terms: list[tuple[str, str]]) -> Formula:
     return Formula(" + ".join(t for t, _ in terms), " + ".join(t for _, t in terms))
 
 
+# `$ci` in a template is child i as an operand (bracketed when compound),
+# `$ri` child i's plain name.
+_PLACEHOLDER = re.compile(r"\$([cr])(\d+)")
+
+
 def _fill(
     template: str, node: Value, names: Mapping[Value, str], latex: bool
 ) -> str:
-    """A formula template with the node's children's names put in."""
-    fields: dict[str, str] = {}
-    for i, child in enumerate(node._prev):
-        name = names[child]
-        fields[f"c{i}"] = _latex_atom(name) if latex else _atom(name)
-        fields[f"r{i}"] = _latex_name(name) if latex else name
-    return Template(template).safe_substitute(fields)
+    """A formula template with the names of the children it mentions put in
+    (only those: a wide node's template names a few of its children)."""
+    children = node._prev
+
+    def name(match: re.Match[str]) -> str:
+        child = names[children[int(match[2])]]
+        if match[1] == "c":
+            return _latex_atom(child) if latex else _atom(child)
+        return _latex_name(child) if latex else child
+
+    return _PLACEHOLDER.sub(name, template)
 
 
 def forward_formula(node: Value, names: Mapping[Value, str], latex: bool = False) -> str:
