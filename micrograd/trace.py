@@ -201,7 +201,7 @@ class BackwardTrace:
     def frames(self, rankdir: str = "LR", show_local_grads: bool = True) -> list[Any]:
         """One `graphviz.Digraph` per step: the step's node highlighted, the
         gradients known after it filled in, the others shown as unknown."""
-        # Imported here: viz imports this module for names and formulas.
+        # Imported here: tracing is core, drawing an extra that needs Graphviz.
         from micrograd.viz import draw_dot
 
         return [
