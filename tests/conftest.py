@@ -34,9 +34,3 @@ def require_dot() -> None:
             pytest.fail("Graphviz's `dot` is required in CI but is not on PATH")
         pytest.skip("Graphviz's `dot` program is not installed")
 
-
-@pytest.fixture
-def torch() -> ModuleType:
-    """PyTorch, set to float64 for parity checks."""
-    module = require_module("torch")
-    return module

@@ -127,7 +127,7 @@ OPS: tuple[Op, ...] = (
 # Public names of the engine that are not ops, and why.
 NOT_OPS: dict[str, str] = {
     "backward": "runs the chain rule over a graph; tested in test_engine.py",
-    "topological_order": "orders a graph; tested through backward and directly",
+    "topological_order": "orders a graph; tested directly, and as the reference order of backward",
     "no_grad": "a recording mode; tested in test_engine.py",
     "detect_anomaly": "a checking mode; tested in test_engine.py",
     "no_gc": "a garbage-collector mode; tested in test_engine.py",

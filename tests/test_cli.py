@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import require_dot
+from conftest import require_dot, require_module
 
 from micrograd import checkpoint
 from micrograd.cli import build_parser, main
@@ -26,6 +26,8 @@ def test_demo_trains_plots_and_says_where_the_files_went(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     require_dot()
+    require_module("graphviz")
+    require_module("matplotlib")
     out_dir = tmp_path / "demo"
     status, out, err = run(capsys, "demo", "--steps", "3", "--out", str(out_dir))
     assert status == 0
@@ -224,7 +226,7 @@ def test_the_parser_holds_the_training_subcommands() -> None:
     assert {"demo", "eval", "train"} <= set(commands.choices)  # type: ignore[arg-type]
 
 
-def test_python_dash_m_micrograd_runs_the_command(tmp_path: Path) -> None:
+def test_python_dash_m_micrograd_reports_a_missing_checkpoint(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "micrograd", "eval", "--model", str(tmp_path / "none.json")],
         capture_output=True, text=True, timeout=60,

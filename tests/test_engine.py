@@ -143,6 +143,7 @@ def test_a_million_deep_chain_runs_forward_and_backward() -> None:
     assert x.data == 1_000_000.0
     assert start.grad == 1.0
     assert one.grad == 1_000_000.0
+    assert len(topological_order(x)) == 1_000_002  # the drawing tools' walk, too
     del x  # dropping the chain frees it node by node, without recursion either
 
 

@@ -7,7 +7,7 @@ import io
 import re
 from pathlib import Path
 
-from conftest import require_dot
+from conftest import require_dot, require_module
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -29,6 +29,7 @@ def test_the_readme_has_its_examples() -> None:
 
 def test_every_python_example_runs() -> None:
     require_dot()  # the graph example renders frames
+    require_module("graphviz")
     for code in python_blocks():
         run(code)
 
