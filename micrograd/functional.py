@@ -45,8 +45,8 @@ def logsumexp(values: Sequence[Value | float]) -> Value:
 def log_softmax(values: Sequence[Value | float]) -> list[Value]:
     """log σ(x)_i = (x_i − m) − log Σ_j e^(x_j − m); ∂/∂x_k = δ_ik − σ(x)_k."""
     shifted, _m = _shifted(values, "log_softmax")
-    lse = _log_sum_exp(shifted)
-    return [s - lse for s in shifted]
+    minus_lse = -_log_sum_exp(shifted)  # one node, shared by every entry
+    return [s + minus_lse for s in shifted]
 
 
 def softmax(values: Sequence[Value | float]) -> list[Value]:

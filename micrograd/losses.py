@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from typing import cast
 
 from micrograd.engine import Value, _as_float, _value, sum_values
-from micrograd.functional import log_softmax
+from micrograd.functional import _log_sum_exp, _shifted
 
 # torch.nn.functional.binary_cross_entropy floors every log at −100, so a
 # probability of exactly 0 or 1 gives a finite loss.
@@ -133,7 +133,9 @@ def _log_likelihood(row: Sequence[Value | float], k: int, where: str) -> Value:
         raise TypeError(f"{where}: the target must be a class index (int), got {k!r}")
     if not 0 <= k < len(row):
         raise ValueError(f"{where}: target {k} is outside the {len(row)} classes")
-    return log_softmax(row)[k]
+    # log_softmax(row)[k] alone: the other classes' entries would be built and dropped.
+    shifted, _m = _shifted(row, "log_softmax")
+    return shifted[k] - _log_sum_exp(shifted)
 
 
 def _check_unit(x: float, what: str) -> None:
@@ -143,8 +145,12 @@ def _check_unit(x: float, what: str) -> None:
 
 def _weighted_pair(t: float, u: Value, v: Value, f: Callable[[Value], Value]) -> Value:
     """t·f(u) + (1 − t)·f(v), leaving out a part whose weight is 0: with a hard
-    label the graph holds only the part that counts."""
-    return sum_values([w * f(x) for w, x in ((t, u), (1.0 - t, v)) if w != 0.0])
+    label the graph holds only the part that counts, unweighted."""
+    if t == 1.0:
+        return f(u)
+    if t == 0.0:
+        return f(v)
+    return t * f(u) + (1.0 - t) * f(v)
 
 
 def _floored_log(q: Value) -> Value:
