@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
-from micrograd.engine import Value, no_grad
+from micrograd.engine import Value, _as_float, no_grad
 
 Input = float | int | Value
 
@@ -107,7 +107,7 @@ def _point(caller: str, inputs: Sequence[Input]) -> list[float]:
             point.append(x.data)
             continue
         try:
-            point.append(Value(x).data)
+            point.append(_as_float(x))
         except (TypeError, ValueError, OverflowError) as error:
             raise type(error)(f"{caller}: input {k}: {error}") from None
     return point
