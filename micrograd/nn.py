@@ -8,6 +8,12 @@ training loop prints the same numbers. A neuron computes
     out = activation(b + w1·x1 + w2·x2 + …)
 
 with the weighted sum as one fused `dot` node, summed in the classic order.
+
+The classic network has ReLU hidden layers, a linear output and biases that
+start at 0. The network of the "building micrograd" lecture has tanh on every
+layer, the output included, and biases drawn like the weights:
+
+    MLP(3, [4, 4, 1], activation="tanh", output_activation="tanh", bias_init="uniform")
 """
 
 from __future__ import annotations
@@ -27,6 +33,10 @@ _ACTIVATIONS: dict[str, tuple[str, Callable[[Value], Value]]] = {
     "linear": ("Linear", lambda v: v),
 }
 ACTIVATIONS = tuple(_ACTIVATIONS)
+
+# How a neuron's bias starts: at 0 (classic), or drawn uniformly from [−1, 1)
+# right after its weights (the lecture's network).
+BIAS_INITS = ("zeros", "uniform")
 
 
 class Module:
@@ -102,13 +112,20 @@ def _check_activation(name: object, where: str) -> None:
         raise ValueError(f"{where}: unknown activation {name!r}; choose one of {ACTIVATIONS}")
 
 
+def _check_bias_init(name: object, where: str) -> None:
+    if name not in BIAS_INITS:
+        raise ValueError(f"{where}: unknown bias_init {name!r}; choose one of {BIAS_INITS}")
+
+
 class Neuron(Module):
     """activation(b + Σ wi·xi), with nin weights drawn uniformly from [−1, 1)
-    and a bias starting at 0.
+    and a bias starting at 0 (classic) or drawn the same way.
 
     `nonlin=False` (classic) means a linear neuron; `activation` names one of
     relu (default), tanh, sigmoid, leaky_relu, linear and takes precedence.
-    `rng` (a `random.Random`) draws the weights without touching the global
+    `bias_init="uniform"` draws the bias from [−1, 1) too, after the weights,
+    as the lecture's neuron does: `Neuron(3, activation="tanh", bias_init="uniform")`.
+    `rng` (a `random.Random`) draws the numbers without touching the global
     `random` state.
     """
 
@@ -118,16 +135,20 @@ class Neuron(Module):
         nonlin: bool = True,
         activation: str | None = None,
         rng: random.Random | None = None,
+        *,
+        bias_init: str = "zeros",
     ) -> None:
         _check_size(nin, "Neuron: nin")
         if activation is None:
             activation = "relu" if nonlin else "linear"
         _check_activation(activation, "Neuron")
+        _check_bias_init(bias_init, "Neuron")
         uniform = rng.uniform if rng is not None else random.uniform
         self.w = [Value(uniform(-1, 1)) for _ in range(nin)]
-        self.b = Value(0.0)
+        self.b = Value(uniform(-1, 1) if bias_init == "uniform" else 0.0)
         self.activation = activation
         self.nonlin = activation != "linear"
+        self.bias_init = bias_init
 
     def __call__(self, x: Sequence[Value | float]) -> Value:
         act = _ACTIVATIONS[self.activation][1]
@@ -167,8 +188,19 @@ class Layer(Module):
 
 
 class MLP(Module):
-    """Layers of sizes nin → nouts[0] → … → nouts[-1]; every layer applies
-    `activation` except the last, which is linear."""
+    """Layers of sizes nin → nouts[0] → … → nouts[-1]: the hidden layers apply
+    `activation`, the last layer `output_activation` (linear by default, so
+    the outputs are raw scores), and every neuron's bias starts as `bias_init`
+    says (zeros by default).
+
+    The defaults are the classic network (ReLU, linear output, zero biases).
+    The lecture's network, tanh everywhere and random biases, is
+
+        MLP(3, [4, 4, 1], activation="tanh", output_activation="tanh", bias_init="uniform")
+
+    Called on a list of nin inputs (numbers or Values), it returns a Value,
+    or a list of Values when the last layer has more than one neuron.
+    """
 
     def __init__(
         self,
@@ -176,6 +208,9 @@ class MLP(Module):
         nouts: Sequence[int],
         activation: str = "relu",
         rng: random.Random | None = None,
+        *,
+        output_activation: str = "linear",
+        bias_init: str = "zeros",
     ) -> None:
         _check_size(nin, "MLP: nin")
         if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
@@ -183,13 +218,23 @@ class MLP(Module):
         for size in nouts:
             _check_size(size, "MLP: every layer size in nouts")
         _check_activation(activation, "MLP")
+        _check_activation(output_activation, "MLP: output_activation")
+        _check_bias_init(bias_init, "MLP")
         self.nin = nin
         self.nouts = list(nouts)
         self.activation = activation
+        self.output_activation = output_activation
+        self.bias_init = bias_init
         sizes = [nin, *nouts]
         last = len(nouts) - 1
         self.layers = [
-            Layer(sizes[i], sizes[i + 1], activation="linear" if i == last else activation, rng=rng)
+            Layer(
+                sizes[i],
+                sizes[i + 1],
+                activation=output_activation if i == last else activation,
+                rng=rng,
+                bias_init=bias_init,
+            )
             for i in range(len(nouts))
         ]
 
