@@ -38,3 +38,9 @@ def test_the_short_example_prints_the_numbers_in_its_comments() -> None:
     example = next(code for code in python_blocks() if "24.7041" in code)
     claimed = re.findall(r"# ([-0-9.]+)", example)
     assert run(example).split() == claimed == ["24.7041", "138.8338", "645.5773"]
+
+
+def test_the_lecture_network_example_prints_the_loss_in_its_comment() -> None:
+    example = next(code for code in python_blocks() if 'bias_init="uniform"' in code)
+    claimed = re.findall(r"# (step .*)", example)
+    assert [run(example).strip()] == claimed == ["step 19: loss 0.0178"]
