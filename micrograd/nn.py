@@ -117,6 +117,19 @@ def _check_bias_init(name: object, where: str) -> None:
         raise ValueError(f"{where}: unknown bias_init {name!r}; choose one of {BIAS_INITS}")
 
 
+def _refuse_a_non_list(x: object, nin: int, where: str) -> None:
+    """Raise a TypeError that says what a module reads, if `x` is not a list
+    of inputs at all (a number, None, a string). Called only once reading `x`
+    has failed, so a good call pays nothing for it."""
+    if isinstance(x, (str, bytes)) or not hasattr(x, "__iter__"):
+        inputs = "1 input" if nin == 1 else f"{nin} inputs"
+        hint = f"; for one number write [{x!r}]" if nin == 1 else ""
+        raise TypeError(
+            f"{where}: expected a list of {inputs} (numbers or Values), "
+            f"got {type(x).__name__}: {x!r}{hint}"
+        ) from None
+
+
 class Neuron(Module):
     """activation(b + Σ wi·xi), with nin weights drawn uniformly from [−1, 1)
     and a bias starting at 0 (classic) or drawn the same way.
@@ -127,6 +140,8 @@ class Neuron(Module):
     as the lecture's neuron does: `Neuron(3, activation="tanh", bias_init="uniform")`.
     `rng` (a `random.Random`) draws the numbers without touching the global
     `random` state.
+
+    Called on a list of nin inputs (numbers or Values), it returns a Value.
     """
 
     def __init__(
@@ -152,7 +167,11 @@ class Neuron(Module):
 
     def __call__(self, x: Sequence[Value | float]) -> Value:
         act = _ACTIVATIONS[self.activation][1]
-        return act(dot(self.w, x, self.b))
+        try:
+            return act(dot(self.w, x, self.b))
+        except TypeError:
+            _refuse_a_non_list(x, len(self.w), "Neuron")
+            raise
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [*((f"w.{i}", wi) for i, wi in enumerate(self.w)), ("b", self.b)]
@@ -173,7 +192,11 @@ class Layer(Module):
     def outputs(self, x: Sequence[Value | float]) -> list[Value]:
         """Every neuron's output, always as a list."""
         # Plain numbers become Values once here, not once per neuron.
-        inputs = [_value(v, "Layer") for v in x]
+        try:
+            inputs = [_value(v, "Layer") for v in x]
+        except TypeError:
+            _refuse_a_non_list(x, len(self.neurons[0].w), "Layer")
+            raise
         return [n(inputs) for n in self.neurons]
 
     def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
@@ -241,7 +264,11 @@ class MLP(Module):
     def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
         # Layer.outputs keeps a one-neuron hidden layer's output a list, so
         # the next layer can read it; only the last output is unwrapped.
-        out = self.layers[0].outputs(x)
+        try:
+            out = self.layers[0].outputs(x)
+        except TypeError:
+            _refuse_a_non_list(x, self.nin, "MLP")
+            raise
         for layer in self.layers[1:]:
             out = layer.outputs(out)
         return out[0] if len(out) == 1 else out

@@ -381,3 +381,34 @@ def test_unknown_options_are_refused(build: Callable[[], object], message: str) 
     with pytest.raises(ValueError, match=message):
         build()
 
+
+# -- a number where a list of inputs belongs -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("module", "name", "expects"),
+    [
+        (MLP(3, [4, 1]), "MLP", "a list of 3 inputs"),
+        (Layer(2, 3), "Layer", "a list of 2 inputs"),
+        (Neuron(2), "Neuron", "a list of 2 inputs"),
+    ],
+)
+@pytest.mark.parametrize("x", [1.0, None, "ab"])
+def test_a_module_called_on_a_non_list_says_what_it_expects(
+    module: Callable[[object], object], name: str, expects: str, x: object
+) -> None:
+    with pytest.raises(TypeError, match=rf"^{name}: expected {expects} \(numbers or Values\), "
+                                        rf"got {type(x).__name__}: "):
+        module(x)
+
+
+def test_a_one_input_model_called_on_a_number_is_told_to_wrap_it() -> None:
+    with pytest.raises(TypeError, match=r"a list of 1 input .* for one number write \[0\.5\]"):
+        MLP(1, [2, 1])(0.5)
+
+
+def test_a_bad_element_of_a_list_is_still_named() -> None:
+    with pytest.raises(TypeError, match="Layer: expected a Value or a real number, got str: 'a'"):
+        MLP(2, [2, 1])([1.0, "a"])
+    with pytest.raises(TypeError, match="dot: expected a Value or a real number, got str"):
+        Neuron(2)([1.0, "a"])
