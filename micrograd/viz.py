@@ -125,6 +125,20 @@ def _dot_statements(
     return [f"\t{line}\n" for line in lines]
 
 
+def draw_frame(root: Value, caption: str, **kwargs: Any) -> Any:
+    """`draw_dot(root, **kwargs)` with `caption` written above the graph, line
+    by line and left-aligned: one frame of a backward pass, readable alone."""
+    graph = draw_dot(root, **kwargs)
+    graph.body.append(f"\tgraph [label={_left_aligned(caption)} labelloc=t labeljust=l]\n")
+    return graph
+
+
+def _left_aligned(text: str) -> str:
+    """A DOT string literal whose every line ends left-aligned (\\l)."""
+    lines = [line.replace("\\", "\\\\").replace('"', '\\"') for line in text.splitlines()]
+    return '"' + "".join(f"{line}\\l" for line in lines) + '"'
+
+
 def _highlighted(highlight: Value | Collection[Value] | None) -> set[Value]:
     if highlight is None:
         return set()
@@ -246,8 +260,13 @@ _STEPPER_SCRIPT = """
 
 
 class Stepper:
-    """SVG frames with previous/next buttons and a slider, each frame with its
-    caption: self-contained HTML with inline JavaScript, nothing fetched."""
+    """SVG frames with previous/next buttons and a slider: self-contained HTML
+    with inline JavaScript, nothing fetched. Jupyter shows it inline; `page`
+    is it as a whole page to open in a browser.
+
+    Each frame shows its own caption (as `BackwardTrace.frames` draw it);
+    `captions` gives the same text to screen readers, one per frame.
+    """
 
     def __init__(self, frames: Sequence[str], captions: Sequence[str]) -> None:
         if not frames:
@@ -276,8 +295,8 @@ class Stepper:
         for k, (frame, caption) in enumerate(zip(self.frames, self.captions, strict=True)):
             display = "block" if k == 0 else "none"
             parts.append(
-                f'<div class="mg-frame" style="display:{display};overflow-x:auto">{frame}'
-                f"<pre>{html.escape(caption)}</pre></div>"
+                f'<div class="mg-frame" role="img" aria-label="{html.escape(caption)}" '
+                f'style="display:{display};overflow-x:auto">{frame}</div>'
             )
         parts.append("</div>")
         parts.append(f"<script>{_STEPPER_SCRIPT % {'id': box}}</script>")
@@ -286,8 +305,9 @@ class Stepper:
     def page(self) -> str:
         """The stepper as a whole HTML page, to save and open in a browser."""
         return (
-            '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
-            "<title>micrograd backward</title></head><body>\n"
+            '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            "<title>micrograd: the backward pass, step by step</title></head>"
+            '<body style="font-family:sans-serif">\n'
             f"{self._repr_html_()}\n</body></html>\n"
         )
 

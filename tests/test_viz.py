@@ -141,6 +141,9 @@ def test_sum_and_dot_nodes_show_their_formula() -> None:
     w1, w2, x1, x2 = (Value(float(i), label=n) for i, n in enumerate(["w1", "w2", "x1", "x2"]))
     text = to_dot(dot([w1, w2], [x1, x2], bias=c))
     assert 'label="dot\\nc + w1·x1 + w2·x2"' in text
+    ab = a + b
+    ab.label = "a + b"
+    assert 'label="dot\\n(a + b) + (a + b)·c"' in to_dot(dot([ab], [c], bias=ab))
 
 
 def test_a_node_built_by_hand_without_op_links_children_directly() -> None:
@@ -231,7 +234,10 @@ def test_stepper_html_has_one_frame_per_step_controls_and_no_url() -> None:
     assert html.count("display:block") == 1
     assert 'type="range" min="0" max="2"' in html
     assert "data-step=\"-1\"" in html and "data-step=\"1\"" in html
-    assert "<script>" in html and "first &lt;step&gt;" in html
+    assert "<script>" in html
+    # The frames show their captions; the page gives them to screen readers once more.
+    assert 'role="img" aria-label="first &lt;step&gt;"' in html
+    assert "<pre>" not in html
     assert "http" not in html and "src=" not in html
     assert stepper.page().startswith("<!DOCTYPE html>")
 
