@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import html
+import os
 import re
 import uuid
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
@@ -21,6 +22,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from micrograd.engine import Value, no_grad, topological_order
+from micrograd.files import write_atomically
 from micrograd.formulas import format_number, forward_formula, node_names
 
 # -- the computation graph as DOT text ------------------------------------------
@@ -261,8 +263,8 @@ _STEPPER_SCRIPT = """
 
 class Stepper:
     """SVG frames with previous/next buttons and a slider: self-contained HTML
-    with inline JavaScript, nothing fetched. Jupyter shows it inline; `page`
-    is it as a whole page to open in a browser.
+    with inline JavaScript, nothing fetched. Jupyter shows it inline; `save`
+    writes it as a page to open in a browser.
 
     Each frame shows its own caption (as `BackwardTrace.frames` draw it);
     `captions` gives the same text to screen readers, one per frame.
@@ -310,6 +312,10 @@ class Stepper:
             '<body style="font-family:sans-serif">\n'
             f"{self._repr_html_()}\n</body></html>\n"
         )
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write `page()` to `path` (e.g. "backward.html"), atomically."""
+        write_atomically(path, self.page())
 
 
 # -- plots ---------------------------------------------------------------------------

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from conftest import require_dot, require_module
@@ -240,6 +242,27 @@ def test_stepper_html_has_one_frame_per_step_controls_and_no_url() -> None:
     assert "<pre>" not in html
     assert "http" not in html and "src=" not in html
     assert stepper.page().startswith("<!DOCTYPE html>")
+
+
+def test_a_stepper_saves_as_a_page_atomically(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stepper = Stepper(["<svg><text>one</text></svg>", "<svg/>"], ["one", "two"])
+    path = tmp_path / "backward.html"
+    stepper.save(path)
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>") and text.count('class="mg-frame"') == 2
+    same_ids = re.compile(r"micrograd-stepper-[0-9a-f]+")
+    assert same_ids.sub("ID", text) == same_ids.sub("ID", stepper.page())
+
+    def crash(fd: int) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "fsync", crash)
+    with pytest.raises(OSError, match="disk full"):
+        Stepper(["<svg/>"], ["other"]).save(path)
+    assert path.read_text(encoding="utf-8") == text
+    assert os.listdir(tmp_path) == ["backward.html"]
 
 
 def test_two_steppers_do_not_share_an_element_id() -> None:
