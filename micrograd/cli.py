@@ -386,7 +386,7 @@ def _plot(model: MLP, X: datasets.Points, y: datasets.Labels, path: str, title: 
     ax = plot_decision_boundary(model, X, y, ax=figure.subplots())
     ax.set_title(title)
     png = io.BytesIO()
-    figure.savefig(png, format="png", dpi=120)
+    figure.savefig(png, format="png", dpi=120, bbox_inches="tight")  # keep the axis labels
     write_atomically(path, png.getvalue())
     return True
 
