@@ -332,10 +332,11 @@ class Explanation:
             symbols.append(self._symbol(parent, child, latex))
             formula = local_formula(parent, index, self.names, latex)
             number = format_number(parent.local_grads[index])
-            if formula is None:
-                formula = number
             numbers.append(_latex_atom(number) if latex else _atom(number))
-            formulas.append(_latex_atom_formula(formula) if latex else _atom_formula(formula))
+            if formula is None:  # an op with no formula (built by hand): its number
+                formulas.append(numbers[-1])
+            else:
+                formulas.append(_latex_atom_formula(formula) if latex else _atom_formula(formula))
         lines = [times.join(symbols)]
         if formulas != numbers:
             lines.append(times.join(formulas))
