@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_engine_properties import chain_rule_reference
+from test_trace import neuron
 
 from micrograd import Value, draw_dot, explain, numerical_grad, to_dot, trace_backward
 from micrograd.engine import detect_anomaly, sum_values, topological_order
@@ -24,21 +25,9 @@ from micrograd.engine import detect_anomaly, sum_values, topological_order
 
 
 def lecture_neuron() -> dict[str, Value]:
-    """o = tanh(x1·w1 + x2·w2 + b), labelled as in the lecture."""
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    x1w1 = x1 * w1
-    x1w1.label = "x1*w1"
-    x2w2 = x2 * w2
-    x2w2.label = "x2*w2"
-    x1w1x2w2 = x1w1 + x2w2
-    x1w1x2w2.label = "x1*w1 + x2*w2"
-    n = x1w1x2w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    return {v.label: v for v in (x1, x2, w1, w2, b, x1w1, x2w2, x1w1x2w2, n, o)}
+    """o = tanh(x1·w1 + x2·w2 + b), every node labelled as in the lecture."""
+    o, _ = neuron()
+    return {node.label: node for node in topological_order(o)}
 
 
 def grads(nodes: dict[str, Value]) -> dict[str, float]:
