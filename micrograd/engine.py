@@ -21,7 +21,7 @@ import math
 import numbers
 import os
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import reduce
 from operator import add
@@ -101,7 +101,10 @@ class Value:
         if a is None:
             return ()
         if type(a) is tuple:
-            return self._da if self._da is not None else ()
+            if self._da is not None:
+                return self._da  # type: ignore[no-any-return]
+            # Built the lecture's way, with a closure: found by running it.
+            return _probe_closure(self) if self._db is not None else ()
         return (self._da,) if self._b is None else (self._da, self._db)
 
     def __repr__(self) -> str:
@@ -278,6 +281,8 @@ class Value:
         The root's gradient is seeded with `grad`. Leaf gradients accumulate
         (`+=`), so two calls add the same leaf gradients twice, as PyTorch does;
         the gradients of intermediate nodes are reset at the start of each pass.
+        A pass that fails (a gradient that is not finite, a node that cannot
+        pass its gradient on) raises and leaves every leaf gradient as it was.
         """
         seed = _as_float(grad, "backward(grad=)")
         if self._a is None:
@@ -286,45 +291,152 @@ class Value:
                     f"backward: this Value (op {self._op!r}) was made under no_grad(), "
                     f"so it recorded no graph to backpropagate through"
                 )
+            start = self.grad
             self.grad += seed
             if self.grad - self.grad:  # only inf and nan give x − x ≠ 0
-                _not_finite_grad(self)
+                try:
+                    _not_finite_grad(self)
+                finally:
+                    self.grad = start
             return
         order, reached = _backward_order(self)
+        # The leaves' gradients before the pass, to put back if it fails.
+        before = [(node, node.grad) for node in reached]
         self.grad = seed
-        anomaly = _anomaly
-        # Parents come before their children here, so a node's gradient is
-        # complete when the node is reached. Inner gradients start from the
-        # walk's marks, which are 0.0; the usual node has two children.
-        for node in reversed(order):
-            g = node.grad
-            a = node._a
-            b = node._b
-            if b is not None:
-                a.grad += node._da * g
-                b.grad += node._db * g
-            elif type(a) is tuple:
-                local = node._da
-                if local is None:
-                    raise TypeError(
-                        f"backward: node {node!r} (op {node._op!r}) was built by hand "
-                        f"with children but no local derivatives; pass _local=(...)"
-                    )
-                if g - g:  # checked here: an n-ary node may have no child to pass it to
+        try:
+            # Parents come before their children here, so a node's gradient
+            # is complete when the node is reached.
+            _chain_rule(reversed(order), self)
+            # A gradient that is not finite makes every gradient below it so
+            # too (inf · 0 is nan, and nan + x is nan), down to the leaves:
+            # checking them is enough to know.
+            for node, _ in before:
+                g = node.grad
+                if g - g:
                     _not_finite_grad(self)
+        except BaseException:
+            for node, g in before:
+                node.grad = g
+            for node in order:
+                node.grad = 0.0
+            raise
+
+    @property
+    def _backward(self) -> Callable[[], None]:
+        """Pass this node's gradient on to its children, once, as the lecture's
+        `node._backward()` does: child.grad += ∂self/∂child · self.grad.
+
+        A leaf has nothing to pass on. Setting the root's grad to 1 and calling
+        this on every node in reverse topological order gives what `backward()`
+        gives; both run the same chain-rule code (`_chain_rule`).
+        """
+        a = self._a
+        closure = self._db
+        if (a is None or type(a) is tuple) and closure is not None:
+            return closure  # type: ignore[no-any-return]
+        if a is None:
+            return _nothing_to_pass_on
+
+        def pass_on() -> None:
+            _chain_rule((self,), self)
+            for child in self._prev:
+                if child.grad - child.grad:
+                    _not_finite_grad(self)
+
+        return pass_on
+
+    @_backward.setter
+    def _backward(self, closure: Callable[[], None]) -> None:
+        """An op written the lecture's way: `out._backward = f`, where `f()` adds
+        this node's contribution to each child's grad. The closure then is how
+        gradients flow through this node, in place of stored local derivatives."""
+        if not callable(closure):
+            raise TypeError(
+                f"_backward must be a function of no arguments, got "
+                f"{type(closure).__name__}: {closure!r}"
+            )
+        # The children move into the n-ary form, whose _da of None tells
+        # backward to call the closure kept in _db.
+        if self._a is not None:
+            self._a = self._prev
+        self._da = None
+        self._b = None
+        self._db = closure
+
+
+def _nothing_to_pass_on() -> None:
+    """A leaf's `_backward()`: it has no children."""
+
+
+def _chain_rule(nodes: Iterable[Value], root: Value) -> None:
+    """The chain rule, once for the whole engine: each node, whose gradient is
+    complete, passes it on to its children, child.grad += ∂node/∂child · node.grad.
+
+    `backward()` runs it over the graph in reverse topological order, and
+    `node._backward()` over one node; `root` is named in errors. The usual node
+    has two children, kept inline; an n-ary node (sum, dot, built by hand)
+    keeps tuples, or a closure when built the lecture's way.
+    """
+    anomaly = _anomaly
+    for node in nodes:
+        g = node.grad
+        a = node._a
+        b = node._b
+        if b is not None:
+            a.grad += node._da * g
+            b.grad += node._db * g
+        elif type(a) is tuple:
+            local = node._da
+            if local is None:
+                _call_closure(node)
+            else:
+                if g - g:  # checked here: an n-ary node may have no child to pass it to
+                    _not_finite_grad(root)
                 for child, d in zip(a, local):  # noqa: B905 (lengths checked when built)
                     child.grad += d * g
-            else:
-                a.grad += node._da * g
-            if anomaly is not None:
-                anomaly.check_backward(node)
-        # A gradient that is not finite makes every gradient below it so too
-        # (inf · 0 is nan, and nan + x is nan), down to the leaves: checking
-        # them is enough to know, and the message then names the first one.
-        for node in reached:
-            g = node.grad
-            if g - g:
-                _not_finite_grad(self)
+        else:
+            a.grad += node._da * g
+        if anomaly is not None:
+            anomaly.check_backward(node)
+
+
+def _call_closure(node: Value) -> None:
+    """Pass a node's gradient on through the closure assigned to its `_backward`."""
+    closure = node._db
+    if closure is None:
+        raise TypeError(
+            f"backward: node {node!r} (op {node._op!r}) was built by hand with children "
+            f"but no local derivatives; pass _local=(...) or assign a _backward function"
+        )
+    # A child still holding backward's walk mark has received nothing yet; the
+    # closure may assign rather than add, so it starts from a plain 0.0.
+    for child in node._a:
+        if type(child.grad) is _Mark:
+            child.grad = 0.0
+    closure()
+
+
+def _probe_closure(node: Value) -> tuple[float, ...]:
+    """∂node/∂child for each child of a node whose `_backward` is a closure:
+    what each child receives when the closure runs once with node.grad = 1
+    and the children's grads at 0 (every grad is put back afterwards). A
+    child used twice gets the whole derivative at its first place, 0 after."""
+    children = node._prev
+    unique = list(dict.fromkeys(children))
+    saved = [(v, v.grad) for v in (*unique, node)]
+    try:
+        for child in unique:
+            child.grad = 0.0
+        node.grad = 1.0
+        node._db()
+        received = {child: float(child.grad) for child in unique}
+    finally:
+        for v, g in saved:
+            v.grad = g
+    local = []
+    for child in children:
+        local.append(received.pop(child, 0.0))
+    return tuple(local)
 
 
 # A Value, or a plain number (int, float, any numbers.Real) that becomes one.
@@ -336,7 +448,9 @@ Operand: TypeAlias = Value | float
 
 def _as_float(x: object, what: str = "Value()") -> float:
     """The finite number `x` as a float; a TypeError or ValueError naming it."""
-    if isinstance(x, float):
+    # Exactly float: a subclass such as numpy.float64 is converted below, so
+    # that data and gradients are always plain Python floats.
+    if type(x) is float:
         f = x
     elif isinstance(x, numbers.Real):
         try:
@@ -442,16 +556,32 @@ def _input_values(a: object, b: object, shown: int = 6) -> str:
 
 
 def _not_finite_grad(root: Value) -> None:
-    """Raise for the first node, in backward's order, whose gradient is not finite."""
-    for node in reversed(topological_order(root)):
+    """Raise for the first node, in backward's order, whose gradient is not
+    finite, naming the op where it stopped being finite: the parent whose
+    local derivative times gradient overflowed, else the sum of what its
+    parents passed on."""
+    order = topological_order(root)
+    for node in reversed(order):
         if node.grad - node.grad:
             break
     where = f"; node created at {_anomaly.origin(node)}" if _anomaly is not None else ""
     error = AnomalyError if _anomaly is not None else OverflowError
-    raise error(
-        f"backward: the gradient {node.grad} of a node of op {node._op or 'leaf'!r} "
-        f"(data {node.data}) is not finite{where}"
-    )
+    what = f"backward: the gradient {node.grad} of a node of op {node._op or 'leaf'!r} "
+    what += f"(data {node.data}) is not finite"
+    for parent in order:
+        g = parent.grad
+        if g - g:  # a parent that is itself not finite did not start it
+            continue
+        for child, local in zip(parent._prev, parent.local_grads):  # noqa: B905
+            if child is node and (local * g) - (local * g):
+                raise error(
+                    f"{what}: it overflowed at op {parent._op!r} (data {parent.data}), "
+                    f"whose local derivative {local:g} times its gradient {g:g} "
+                    f"is beyond a float{where}"
+                )
+    if node is not root:
+        what += ": what its parents passed on adds up beyond a float"
+    raise error(what + where)
 
 
 def sum_values(values: Iterable[Operand], start: Operand | None = None) -> Value:

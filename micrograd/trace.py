@@ -334,7 +334,8 @@ class Explanation:
             child = parent._prev[index]
             symbols.append(self._symbol(parent, child, latex))
             number = format_number(parent.local_grads[index])
-            # The text decides the brackets, for the LaTeX too: one rule.
+            # The text decides the brackets, for the LaTeX too: one rule. An op
+            # with no formula (built by hand) shows its number, as an operand.
             formula = local_formula(parent, index, self.names) or number
             shown = local_formula(parent, index, self.names, latex) or number
             numbers.append(operand(number, latex))

@@ -330,3 +330,58 @@ def test_an_error_from_a_wide_node_lists_only_its_first_inputs() -> None:
     with raises(OverflowError, "dot", "… (40 in all)", "not finite") as error:
         dot(ws, xs)
     assert len(str(error.value)) < 250
+
+
+# -- regressions: plain floats always, and a failed backward names its op --------------
+
+
+def test_a_numpy_number_becomes_a_plain_float() -> None:
+    # numpy.float64 is a float subclass: it used to be kept as it was, so data
+    # and gradients were numpy numbers, and overflow gave numpy's warnings.
+    import warnings
+
+    from conftest import require_module
+
+    numpy = require_module("numpy")
+    x = Value(numpy.float64(2.0))
+    y = x * numpy.float64(3.0) + Value(numpy.float32(0.5))
+    y.backward(numpy.float64(1.0))
+    assert type(x.data) is float and type(y.data) is float and type(x.grad) is float
+    assert (y.data, x.grad) == (6.5, 3.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(OverflowError) as from_numpy:
+            Value(numpy.float64(1e300)) * 1e300
+    with pytest.raises(OverflowError) as from_float:
+        Value(1e300) * 1e300
+    assert str(from_numpy.value) == str(from_float.value)
+
+
+def test_a_gradient_that_overflows_names_the_op_where_it_did() -> None:
+    # Before: "... of a node of op 'leaf' (data 1e-300) is not finite", naming
+    # the leaf where the inf arrived rather than the log that made it.
+    x = Value(1e-300)
+    with raises(OverflowError, "backward", "gradient inf", "not finite", "op 'log'", "1e+300"):
+        (x.log() * 1e10).backward()
+
+
+def test_a_failed_backward_leaves_every_gradient_as_it_was() -> None:
+    x, w = Value(1e-300), Value(2.0)
+    x.grad, w.grad = 5.0, -1.0
+    y = x.log() * 1e10 + w * w
+    with pytest.raises(OverflowError):
+        y.backward()
+    assert (x.grad, w.grad) == (5.0, -1.0)
+    assert all(type(node.grad) is float and node.grad == 0.0 for node in y._prev)
+    big = Value(1e308)
+    big.grad = 1e308
+    with raises(OverflowError, "gradient inf", "not finite"):
+        big.backward(1e308)
+    assert big.grad == 1e308
+
+
+def test_gradients_that_overflow_only_when_added_up_say_so() -> None:
+    x = Value(1.0)
+    y = x * 1e200 + x * 1e200  # each path's gradient is finite; their sum is not
+    with raises(OverflowError, "not finite", "adds up beyond a float"):
+        y.backward(1e108)
