@@ -28,6 +28,8 @@ from typing import Any
 from micrograd.files import write_atomically
 from micrograd.nn import ACTIVATIONS, BIAS_INITS, MLP
 
+__all__ = ["CheckpointError", "FORMAT", "VERSION", "load", "load_into", "save"]
+
 FORMAT = "micrograd-checkpoint"
 VERSION = 1
 # The MLP options a file may hold, each with its allowed values and the

@@ -28,6 +28,8 @@ from micrograd.nn import ACTIVATIONS, MLP
 from micrograd.optim import SGD, Adam, Optimizer
 from micrograd.train import LOSS_LABELS, LOSSES, History, evaluate, fit
 
+__all__ = ["UsageError", "build_parser", "main"]
+
 # Each dataset, and the keyword that sets its number of classes (None: two).
 _DATASETS: dict[str, tuple[Callable[..., tuple[datasets.Points, datasets.Labels]], str | None]] = {
     "moons": (datasets.make_moons, None),

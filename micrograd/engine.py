@@ -27,6 +27,17 @@ from functools import reduce
 from operator import add
 from typing import Any, TypeAlias, overload
 
+__all__ = [
+    "AnomalyError",
+    "Value",
+    "detect_anomaly",
+    "dot",
+    "no_gc",
+    "no_grad",
+    "sum_values",
+    "topological_order",
+]
+
 # Recording switches, flipped by the `no_grad` and `detect_anomaly` contexts.
 _recording = True
 _anomaly: _AnomalyMode | None = None

@@ -24,6 +24,21 @@ from functools import lru_cache
 
 from micrograd.engine import Value
 
+__all__ = [
+    "Formula",
+    "OpRule",
+    "bracketed",
+    "format_number",
+    "forward_formula",
+    "is_atom",
+    "local_formula",
+    "node_names",
+    "op_rule",
+    "operand",
+    "partial",
+    "partial_symbol",
+]
+
 # -- numbers and names ------------------------------------------------------
 
 

@@ -24,6 +24,8 @@ from typing import Any
 
 from micrograd.engine import Value, _as_float, _value, dot
 
+__all__ = ["ACTIVATIONS", "BIAS_INITS", "MLP", "Layer", "Module", "Neuron"]
+
 # Each activation: the word in the neuron's repr, and the op applied to the sum.
 _ACTIVATIONS: dict[str, tuple[str, Callable[[Value], Value]]] = {
     "relu": ("ReLU", Value.relu),

@@ -36,6 +36,16 @@ from micrograd.formulas import (
     partial_symbol,
 )
 
+__all__ = [
+    "MAX_PATHS",
+    "BackwardStep",
+    "BackwardTrace",
+    "EdgeStep",
+    "Explanation",
+    "explain",
+    "trace_backward",
+]
+
 # -- the backward trace -------------------------------------------------------
 
 

@@ -25,6 +25,18 @@ from micrograd.engine import Value, no_grad, topological_order
 from micrograd.files import write_atomically
 from micrograd.formulas import format_number, forward_formula, node_names
 
+__all__ = [
+    "GraphvizMissing",
+    "Stepper",
+    "draw_dot",
+    "draw_frame",
+    "inline_svg",
+    "plot_decision_boundary",
+    "plot_function",
+    "svg_for_html",
+    "to_dot",
+]
+
 # -- the computation graph as DOT text ------------------------------------------
 
 _INSTALL_PROGRAM = (

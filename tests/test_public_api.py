@@ -1,10 +1,57 @@
-"""What a learner sees of the package itself: what help(Value) prints."""
+"""What a learner sees of the package itself: each module's public names, and
+what help(Value) prints."""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import pydoc
+from types import ModuleType
 
+import pytest
+
+import micrograd
 from micrograd import Value
+
+
+def public_modules() -> list[str]:
+    return sorted(
+        f"micrograd.{info.name}"
+        for info in pkgutil.iter_modules(micrograd.__path__)
+        if not info.name.startswith("_")
+    )
+
+
+def defined_here(module: ModuleType) -> list[str]:
+    """The public functions and classes a module defines (not those it imports)."""
+    return [
+        name
+        for name, value in vars(module).items()
+        if not name.startswith("_")
+        and callable(value)
+        and getattr(value, "__module__", None) == module.__name__
+    ]
+
+
+def test_the_package_has_the_modules_the_readme_lists() -> None:
+    assert "micrograd.engine" in public_modules() and "micrograd.viz" in public_modules()
+
+
+@pytest.mark.parametrize("name", public_modules())
+def test_every_public_module_says_what_it_exports(name: str) -> None:
+    module = importlib.import_module(name)
+    exported = getattr(module, "__all__", None)
+    assert isinstance(exported, list), f"{name} has no __all__"
+    assert len(set(exported)) == len(exported), f"{name}.__all__ repeats a name"
+    missing = [n for n in exported if not hasattr(module, n)]
+    assert not missing, f"{name}.__all__ names what it does not have: {missing}"
+    forgotten = [n for n in defined_here(module) if n not in exported]
+    assert not forgotten, f"{name} defines public {forgotten} but leaves them out of __all__"
+
+
+def test_the_package_exports_what_its_modules_export() -> None:
+    for name in micrograd.__all__:
+        assert hasattr(micrograd, name), name
 
 
 def help_text(thing: object) -> str:
