@@ -54,9 +54,12 @@ class Module:
         return []
 
     def parameters(self) -> list[Value]:
+        """Every weight and bias, as the Values an optimizer updates."""
         return [p for _, p in self.named_parameters()]
 
     def zero_grad(self) -> None:
+        """Set every parameter's grad to 0.0, as each training step must
+        before its backward(): leaf gradients add up across passes."""
         for p in self.parameters():
             p.grad = 0.0
 
@@ -168,6 +171,7 @@ class Neuron(Module):
         self.bias_init = bias_init
 
     def __call__(self, x: Sequence[Value | float]) -> Value:
+        """activation(b + Σ wi·xi) for x, a list of nin numbers or Values."""
         act = _ACTIVATIONS[self.activation][1]
         try:
             return act(dot(self.w, x, self.b))
@@ -202,6 +206,8 @@ class Layer(Module):
         return [n(inputs) for n in self.neurons]
 
     def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
+        """Every neuron's output for x, a list of nin numbers or Values: a
+        list of nout Values, or one Value when nout is 1."""
         out = self.outputs(x)
         return out[0] if len(out) == 1 else out
 
@@ -264,6 +270,8 @@ class MLP(Module):
         ]
 
     def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
+        """The network's output for x, a list of nin numbers or Values: one
+        Value, or a list when the last layer has more than one neuron."""
         # Layer.outputs keeps a one-neuron hidden layer's output a list, so
         # the next layer can read it; only the last output is unwrapped.
         try:
