@@ -293,6 +293,13 @@ class Stepper:
     def __len__(self) -> int:
         return len(self.frames)
 
+    def __repr__(self) -> str:
+        # What a terminal shows, where the frames cannot be: how to see them.
+        return (
+            f"<Stepper of {len(self.frames)} frames: Jupyter shows it; elsewhere "
+            f"save it with .save('backward.html') and open that in a browser>"
+        )
+
     def _repr_html_(self) -> str:
         # A random id: saved notebooks keep old outputs, so a counter could repeat.
         box = f"micrograd-stepper-{uuid.uuid4().hex}"

@@ -270,6 +270,14 @@ def test_a_stepper_saves_as_a_page_atomically(
     assert os.listdir(tmp_path) == ["backward.html"]
 
 
+def test_a_stepper_in_a_terminal_says_how_to_see_it() -> None:
+    stepper = Stepper(["<svg/>", "<svg/>"], ["one", "two"])
+    assert repr(stepper) == (
+        "<Stepper of 2 frames: Jupyter shows it; elsewhere save it with "
+        ".save('backward.html') and open that in a browser>"
+    )
+
+
 def test_two_steppers_do_not_share_an_element_id() -> None:
     stepper = Stepper(["<svg/>"], ["only"])
     ids = {re.search(r'id="([^"]+)"', stepper._repr_html_()).group(1) for _ in range(2)}  # type: ignore[union-attr]
