@@ -390,33 +390,35 @@ def _scores(out: object, caller: str) -> list[float]:
     return scores
 
 
-def _class_indices(y: Sequence[float], count: int, caller: str) -> tuple[list[int], list[str]]:
-    """Each point's class index, and each class's label as the legend shows it.
+def _class_indices(y: Sequence[float], width: int, caller: str) -> tuple[list[int], list[str]]:
+    """Each point's class index, and each class's label as the legend shows it,
+    for a model that gives `width` scores.
 
-    Two classes (a one-score model) are labelled −1/+1 or 0/1, the lower one
-    below the threshold; k classes are labelled 0 … k − 1."""
+    One score separates two classes, labelled −1/+1 or 0/1, the lower one
+    below the threshold; k scores, k classes labelled 0 … k − 1."""
     values = set(y)
-    if count == 2 and values <= {-1, 1}:
-        return [1 if label == 1 else 0 for label in y], ["-1", "+1"]
-    if count == 2 and not values <= {0, 1}:
-        raise ValueError(
-            f"{caller}: a model with one score separates two classes, labelled -1/+1 or "
-            f"0/1, but y holds {sorted(values)}"
-        )
-    for label in y:
-        if label not in range(count) or isinstance(label, bool):
+    if width == 1:
+        if values <= {-1, 1}:
+            return [1 if label == 1 else 0 for label in y], ["-1", "+1"]
+        if not values <= {0, 1}:
             raise ValueError(
-                f"{caller}: the model gives {count} class scores, so every label must be "
-                f"a class index 0 … {count - 1}, got {label!r}"
+                f"{caller}: a model with one score separates two classes, labelled "
+                f"-1/+1 or 0/1, but y holds {sorted(values)}"
             )
-    return [int(label) for label in y], [str(c) for c in range(count)]
+        width = 2
+    for label in y:
+        if label not in range(width) or isinstance(label, bool):
+            raise ValueError(
+                f"{caller}: the model gives {width} class scores, so every label must be "
+                f"a class index 0 … {width - 1}, got {label!r}"
+            )
+    return [int(label) for label in y], [str(c) for c in range(width)]
 
 
 def _tint(colour: str, amount: float = 0.65) -> tuple[float, float, float]:
-    """The colour mixed with white, for the shading behind the points."""
-    rgb = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
-    return (rgb[0] + (1 - rgb[0]) * amount, rgb[1] + (1 - rgb[1]) * amount,
-            rgb[2] + (1 - rgb[2]) * amount)
+    """The colour (#rrggbb) mixed with white, for the shading behind the points."""
+    r, g, b = (int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    return (r + (1 - r) * amount, g + (1 - g) * amount, b + (1 - b) * amount)
 
 
 def plot_decision_boundary(
@@ -467,7 +469,7 @@ def plot_decision_boundary(
             f"{caller}: {count} classes are more than the {len(_CLASS_COLOURS)} "
             "this plot can tell apart"
         )
-    classes, names = _class_indices(y, count, caller)
+    classes, names = _class_indices(y, width, caller)
     ax = _axes(ax, caller)
 
     # Each class's margin over the best other class (for one score, its side

@@ -401,6 +401,8 @@ def test_plot_decision_boundary_rejects_bad_input(pyplot: object) -> None:
     with pytest.raises(ValueError, match=r"gives 3 class scores, so every label must be a "
                                          r"class index 0 … 2, got -1"):
         plot_decision_boundary(lambda p: [p[0]] * 3, [[0.0, 0.0]] * 2, [0, -1], resolution=3)
+    with pytest.raises(ValueError, match=r"gives 2 class scores, .* got -1"):
+        plot_decision_boundary(lambda p: [p[0], p[1]], [[0.0, 0.0]] * 2, [0, -1], resolution=3)
     with pytest.raises(ValueError, match="9 classes are more than the 8"):
         plot_decision_boundary(lambda p: [p[0]] * 9, [[0.0, 0.0]], [0], resolution=3)
 
