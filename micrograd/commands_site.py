@@ -24,6 +24,7 @@ import io
 import json
 import os
 import shutil
+import sys
 import tempfile
 import zipfile
 from pathlib import Path
@@ -229,10 +230,17 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class _Server(http.server.ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A browser that drops a connection (a reload, a cancelled fetch) is no error.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 def serve(folder: Path, port: int = 0) -> None:
     """Serve `folder` on 127.0.0.1 (a free port when 0) until Ctrl-C."""
     handler = functools.partial(_Handler, directory=str(folder))
-    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
+    with _Server(("127.0.0.1", port), handler) as server:
         print(f"serving the explorer at http://127.0.0.1:{server.server_port}/ "
               "(Ctrl-C to stop)", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
