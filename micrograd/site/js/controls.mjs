@@ -125,7 +125,7 @@ export class Controls {
   }
 
   clearErrors() {
-    for (const place of document.querySelectorAll(".inputs .error")) {
+    for (const place of document.querySelectorAll(".inputs .error, .vars .error")) {
       place.hidden = true;
       place.textContent = "";
     }
