@@ -197,9 +197,9 @@ def build_wheel() -> tuple[str, bytes]:
         "Summary: A scalar autograd engine for learning and teaching backpropagation.\n"
     ).encode()
     files[f"{dist_info}/WHEEL"] = (
-        "Wheel-Version: 1.0\nGenerator: micrograd site\nRoot-Is-Purelib: true\n"
-        "Tag: py3-none-any\n"
-    ).encode()
+        b"Wheel-Version: 1.0\nGenerator: micrograd site\nRoot-Is-Purelib: true\n"
+        b"Tag: py3-none-any\n"
+    )
     record = [f"{name},sha256={_digest(data)},{len(data)}" for name, data in files.items()]
     files[f"{dist_info}/RECORD"] = ("\n".join([*record, f"{dist_info}/RECORD,,"]) + "\n").encode()
     buffer = io.BytesIO()

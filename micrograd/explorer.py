@@ -142,21 +142,21 @@ class _WithDefaults(Mapping[str, float]):
     """Variable values where any variable without one starts at DEFAULT_VALUE,
     so a learner can type a new name and get a slider for it."""
 
-    def __init__(self, values: Mapping[str, float]) -> None:
-        self.values = values
+    def __init__(self, given: Mapping[str, float]) -> None:
+        self.given = given
 
     def __contains__(self, name: object) -> bool:
         # A function name used bare keeps the parser's own message.
         return isinstance(name, str) and name not in _FUNCTIONS
 
     def __getitem__(self, name: str) -> float:
-        return self.values.get(name, DEFAULT_VALUE)
+        return self.given.get(name, DEFAULT_VALUE)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.values)
+        return iter(self.given)
 
     def __len__(self) -> int:
-        return len(self.values)
+        return len(self.given)
 
 
 class _Graph:
@@ -212,7 +212,8 @@ class _Graph:
             output["formula"] = forward_formula(root, self.names)
         lesson = None
         if self.lesson is not None:
-            lesson = {"name": self.lesson.name, "title": self.lesson.title, "text": self.lesson.text}
+            lesson = {"name": self.lesson.name, "title": self.lesson.title,
+                      "text": self.lesson.text}
         variables = []
         for name, leaf in self.leaves.items():
             low, high, step = _slider(leaf.data)
@@ -229,7 +230,7 @@ class _Graph:
             "count": len(self.trace), "step": self.step(len(self.trace)),
         }
 
-    def step(self, index: int) -> Answer:
+    def step(self, index: object) -> Answer:
         """The graph after `index` steps of backward: every node's grad field
         ('grad ?' until known), the step's node and edges, its caption."""
         count = len(self.trace)

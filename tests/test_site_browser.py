@@ -185,7 +185,8 @@ def test_stepping_forward_and_back_shows_each_caption(watched: Watched) -> None:
     page.wait_for_function("document.getElementById('caption').textContent"
                            ".startsWith('forward pass done')")
     assert all(t == "grad ?" for t in graph_texts(page) if t.startswith("grad"))
-    shapes = "[...document.querySelectorAll('#graph svg polygon')].map(p => p.getAttribute('points'))"
+    shapes = ("[...document.querySelectorAll('#graph svg polygon')]"
+              ".map(p => p.getAttribute('points'))")
     layout = page.evaluate(shapes)
     page.locator("#graph").click(position={"x": 5, "y": 5})  # the page, not a box, has focus
     for k, caption in enumerate(captions, start=1):
