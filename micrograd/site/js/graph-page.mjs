@@ -1,7 +1,7 @@
 // The graph page: an expression's graph drawn by the real engine, its
 // variables on sliders, and backward step by step. Every number on the page
 // is the model's answer; this file only passes the learner's actions on.
-import { pyodideTransport } from "./transport.mjs";
+import { pyodideTransport, started } from "./transport.mjs";
 import { drawGraph } from "./graph-view.mjs";
 import { Stepper } from "./stepper.mjs";
 import { Controls } from "./controls.mjs";
@@ -29,14 +29,7 @@ let picked = null; // the id of the clicked node
 const rankdir = () => (container.clientWidth < 560 ? "TB" : "LR");
 
 async function start() {
-  try {
-    await model.ready;
-  } catch (error) {
-    status.textContent = `micrograd could not start: ${error.message}`;
-    status.classList.add("failed");
-    return;
-  }
-  status.textContent = "";
+  if (!(await started(model, status))) return;
   controls.setLessons((await model.request({ kind: "lessons" })).lessons);
   await open(location.hash);
   window.addEventListener("hashchange", () => open(location.hash));

@@ -2,7 +2,7 @@
 // step by step with micrograd's own training step (in the model, in a
 // worker, so the page stays responsive) and watches the decision boundary
 // and the loss move. A hidden neuron opens its graph on the graph page.
-import { pyodideTransport } from "./transport.mjs";
+import { pyodideTransport, started } from "./transport.mjs";
 import { drawBoundary, drawHistory, drawNetwork } from "./plots.mjs";
 
 const status = document.getElementById("status");
@@ -98,14 +98,7 @@ async function openNeuron(layer, index) {
 }
 
 async function start() {
-  try {
-    await model.ready;
-  } catch (problem) {
-    status.textContent = `micrograd could not start: ${problem.message}`;
-    status.classList.add("failed");
-    return;
-  }
-  status.textContent = "";
+  if (!(await started(model, status))) return;
   await setup();
   document.body.dataset.ready = "true";
 }
