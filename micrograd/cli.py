@@ -22,6 +22,7 @@ from typing import Any, NoReturn
 
 from micrograd import checkpoint, datasets
 from micrograd.commands_graph import add_graph_commands, print_error
+from micrograd.commands_site import add_site_command
 from micrograd.engine import Value, no_grad
 from micrograd.files import write_atomically
 from micrograd.nn import ACTIVATIONS, MLP
@@ -69,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train(commands)
     _add_eval(commands)
     add_graph_commands(commands)
+    add_site_command(commands)
     return parser
 
 

@@ -113,8 +113,12 @@ def _run(command: str, body: Callable[[argparse.Namespace], None], args: argpars
 def print_error(error: Exception, prog: str = "micrograd") -> None:
     """`prog: error: message` on stderr, the message flattened to one line;
     every `micrograd` command reports errors this way."""
-    message = " ".join(str(error).split())  # one line, whatever the error held
-    print(f"{prog}: error: {message}", file=sys.stderr)
+    print(f"{prog}: error: {one_line(error)}", file=sys.stderr)
+
+
+def one_line(error: Exception) -> str:
+    """The error's message on one line, whatever it held (the explorer shows it too)."""
+    return " ".join(str(error).split())
 
 
 def _graph(args: argparse.Namespace) -> None:

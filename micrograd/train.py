@@ -99,9 +99,10 @@ def fit(
 ) -> History:
     """Train `model` for `steps` steps and return the history.
 
-    Each step k: the loss on a batch (all points, or `batch_size` drawn without
-    replacement by `random.Random(seed)`) plus `l2`·Σ p², then zero_grad,
-    backward, `optimizer.lr = schedule(k)` if given, and `optimizer.step()`.
+    Each step k: `optimizer.lr = schedule(k)` if given, then `train_step` on
+    a batch (all points, or `batch_size` drawn without replacement by
+    `random.Random(seed)`): the loss plus `l2`·Σ p², zero_grad, backward and
+    `optimizer.step()`.
     `on_step(k, loss, accuracy)` is called after each step, e.g. for a
     progress bar. With the classic demo's settings this is its loop, number
     for number.
@@ -121,21 +122,39 @@ def fit(
         else:
             picked = rng.sample(range(len(X)), batch_size)
             Xb, yb = [X[i] for i in picked], [y[i] for i in picked]
-        total, accuracy = batch_loss(model, Xb, yb, loss)
-        if l2 != 0.0:
-            total = total + sum_values([p * p for p in params]) * l2
-        optimizer.zero_grad()
-        total.backward()
         if schedule is not None:
             # The optimizer checks lr only when built: here it is a plain attribute.
             lr = schedule(k)
             optimizer.lr = _check_hyper(lr, f"fit: the learning rate schedule({k}) of step {k}")
-        optimizer.step()
-        history.loss.append(total.data)
+        step_loss, accuracy = train_step(model, Xb, yb, optimizer, loss=loss, l2=l2, params=params)
+        history.loss.append(step_loss)
         history.accuracy.append(accuracy)
         if on_step is not None:
-            on_step(k, total.data, accuracy)
+            on_step(k, step_loss, accuracy)
     return history
+
+
+def train_step(
+    model: Model,
+    X: Sequence[Sequence[float]],
+    y: Sequence[int],
+    optimizer: Optimizer,
+    *,
+    loss: str = "hinge",
+    l2: float = 0.0,
+    params: Sequence[Value] | None = None,
+) -> tuple[float, float]:
+    """One step of `fit` on the batch (X, y): the loss plus `l2`·Σ p² over
+    `params` (default: the model's), zero_grad, backward, `optimizer.step()`.
+    Returns the loss and the accuracy, both measured before the update."""
+    total, accuracy = batch_loss(model, X, y, loss)
+    if l2 != 0.0:
+        weights = model.parameters() if params is None else params
+        total = total + sum_values([p * p for p in weights]) * l2
+    optimizer.zero_grad()
+    total.backward()
+    optimizer.step()
+    return total.data, accuracy
 
 
 def _check_data(X: Sequence[Sequence[float]], y: Sequence[int], where: str) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import os
 import shutil
+from pathlib import Path
 from types import ModuleType
 
 import pytest
@@ -34,3 +35,29 @@ def require_dot() -> None:
             pytest.fail("Graphviz's `dot` is required in CI but is not on PATH")
         pytest.skip("Graphviz's `dot` program is not installed")
 
+
+
+def require_node_modules() -> Path:
+    """The npm files the explorer's site needs (`npm ci`): skip without them, or fail in CI."""
+    from micrograd.commands_site import SiteError, find_node_modules
+
+    try:
+        return find_node_modules(None)
+    except SiteError as missing:
+        if IN_CI:
+            pytest.fail(f"the explorer's npm files are required in CI: {missing}")
+        pytest.skip(str(missing))
+
+
+CHROMIUM = os.environ.get("MICROGRAD_CHROMIUM", "/usr/bin/chromium")
+
+
+def require_browser() -> str:
+    """Playwright and Debian's Chromium, which it drives: the browser's path.
+    Skip without them, or fail in CI."""
+    require_module("playwright.sync_api")
+    if not os.access(CHROMIUM, os.X_OK):
+        if IN_CI:
+            pytest.fail(f"Chromium is required in CI but {CHROMIUM} is missing")
+        pytest.skip(f"Chromium is not installed ({CHROMIUM}): apt-get install chromium")
+    return CHROMIUM

@@ -1,0 +1,656 @@
+"""The explorer's model: the state of one learner's page, answering its view.
+
+An `Explorer` holds an expression with its variables' values (the graph page)
+and a network with its data (the training page), and answers requests given
+as JSON text through one entry point, `handle(request) -> answer`. It knows
+nothing of browsers: the same object can serve the static site (in Pyodide)
+and a notebook widget (in the kernel). The view draws what it answers and
+computes no numbers of its own.
+
+Requests, each an object with a "kind":
+
+    open        {"hash": "expr=tanh(x*w)&x=2&w=1"} or {"hash": "lesson=neuron"}
+    set         {"expr": "...", "values": {"x": "2.5"}}, either or both
+    step        {"index": k}: the graph after k steps of backward (0 to count)
+    node        {"id": "v3"}: a node's op, local derivatives and explain
+    lessons     the built-in lessons
+    train_setup {"dataset", "hidden", "activation", "loss", "optimizer", "lr", "seed"}
+    train_step  {"steps": k, "boundary": true}: train k steps, then report
+    neuron      {"layer": i, "index": j, "sample": s}: one hidden neuron's
+                graph for one sample, as a graph-page hash
+
+An answer is {"ok": true, ...} or {"ok": false, "error": {"type", "message",
+"field"}}, the message on one line as the command line prints it and
+"field" naming the input at fault ("expr", a variable, a setting) or null.
+Expressions go through `expression.evaluate`'s whitelist; nothing is run.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, unquote
+
+from micrograd import datasets
+from micrograd.commands_graph import one_line
+from micrograd.engine import Value, no_grad, topological_order
+from micrograd.expression import _FUNCTIONS, evaluate
+from micrograd.formulas import format_number, forward_formula, local_formula, partial_symbol
+from micrograd.nn import ACTIVATIONS, MLP
+from micrograd.optim import SGD, Adam, Optimizer
+from micrograd.trace import BackwardTrace, explain, trace_backward
+from micrograd.train import LOSS_LABELS, LOSSES, train_step
+from micrograd.train import evaluate as evaluate_model
+from micrograd.viz import _grid_axis, to_dot
+
+Answer = dict[str, Any]
+
+
+class RequestError(ValueError):
+    """A request the explorer cannot answer: bad JSON, an unknown kind, a bad
+    value. `field` names the input at fault, for the view to show it there."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+# -- lessons --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """A graph worth looking at, addressable as `#lesson=<name>`."""
+
+    name: str
+    title: str
+    expr: str
+    values: Mapping[str, float]
+    text: str  # what to look at
+
+
+LESSONS: tuple[Lesson, ...] = (
+    Lesson(
+        "neuron",
+        "A neuron",
+        "tanh(x1*w1 + x2*w2 + b)",
+        {"x1": 2.0, "x2": 0.0, "w1": -3.0, "w2": 1.0, "b": 6.8813735870195432},
+        "The lecture's neuron: o = tanh(x1·w1 + x2·w2 + b) = 0.7071. Step through "
+        "backward: tanh passes on 1 − o² = 0.5, each + passes its gradient unchanged, "
+        "each · gives one input the other input's value times the gradient, so "
+        "w2.grad = x2 · 0.5 = 0 because x2 = 0.",
+    ),
+    Lesson(
+        "reused",
+        "A node used twice",
+        "(a*b) * (a+b)",
+        {"a": -2.0, "b": 3.0},
+        "a and b each feed two nodes, so each gets a gradient along two paths and "
+        "backward adds them: ∂o/∂a = b·(a + b) + (a·b)·1 = 3 − 6 = −3. Click a to see "
+        "both paths; step through backward to watch a.grad arrive in two parts.",
+    ),
+    Lesson(
+        "activations",
+        "Sigmoid vs tanh",
+        "sigmoid(z) + tanh(z)",
+        {"z": 0.5},
+        "Both squash z, and both local derivatives come from the output: "
+        "σ' = σ(1 − σ), at most 0.25, and tanh' = 1 − tanh², at most 1 (on the edges "
+        "into each op). Drag z towards ±4: both vanish, the saturation that slows "
+        "training.",
+    ),
+    Lesson(
+        "softmax",
+        "Softmax and its Jacobian",
+        "exp(x1) / (exp(x1) + exp(x2) + exp(x3))",
+        {"x1": 2.0, "x2": 1.0, "x3": 0.1},
+        "The first output of softmax, σ1 = e^x1 / Σ e^xj. Its gradient is the first "
+        "row of the Jacobian diag(σ) − σσᵀ: ∂σ1/∂x1 = σ1(1 − σ1) (two paths, x1 is "
+        "in the numerator and the sum) and ∂σ1/∂xk = −σ1·σk for k ≠ 1.",
+    ),
+    Lesson(
+        "two-layer",
+        "A two-layer network's dJ/db1",
+        "(sigmoid(W2*sigmoid(W1*x + b1) + b2) - y)**2",
+        {"x": 0.5, "W1": 0.8, "b1": 0.1, "W2": -1.2, "b2": 0.3, "y": 1.0},
+        "The notes' network, one unit per layer: z1 = W1·x + b1, a1 = σ(z1), "
+        "z2 = W2·a1 + b2, ŷ = σ(z2), J = (ŷ − y)². Click b1: the chain rule gives "
+        "dJ/db1 = dJ/dz2 · W2 · σ'(z1), the product of the local derivatives along "
+        "its one path.",
+    ),
+)
+_LESSONS = {lesson.name: lesson for lesson in LESSONS}
+
+
+# -- the graph page -------------------------------------------------------------
+
+# A variable the learner has just typed starts at this value.
+DEFAULT_VALUE = 1.0
+
+# The graph's directions: left to right, or top to bottom for a narrow screen.
+_RANKDIRS = ("LR", "TB")
+
+# Characters a URL fragment keeps as they are, so a hash stays readable.
+_HASH_SAFE = "()*+-/._,!~'"
+
+
+class _WithDefaults(Mapping[str, float]):
+    """Variable values where any variable without one starts at DEFAULT_VALUE,
+    so a learner can type a new name and get a slider for it."""
+
+    def __init__(self, given: Mapping[str, float]) -> None:
+        self.given = given
+
+    def __contains__(self, name: object) -> bool:
+        # A function name used bare keeps the parser's own message.
+        return isinstance(name, str) and name not in _FUNCTIONS
+
+    def __getitem__(self, name: str) -> float:
+        return self.given.get(name, DEFAULT_VALUE)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.given)
+
+    def __len__(self) -> int:
+        return len(self.given)
+
+
+class _Graph:
+    """An expression's graph after forward and backward, and its node ids."""
+
+    def __init__(
+        self, expr: str, values: Mapping[str, float], lesson: Lesson | None, rankdir: str = "LR"
+    ) -> None:
+        if rankdir not in _RANKDIRS:
+            raise RequestError(f"rankdir must be one of {', '.join(_RANKDIRS)}, got {rankdir!r}")
+        root, leaves = evaluate(expr, _WithDefaults(values))
+        if root._prev:
+            root.label = _output_name(leaves)
+        self.expr = expr
+        self.rankdir = rankdir
+        self.lesson = lesson if lesson is not None and lesson.expr == expr else None
+        self.root = root
+        self.leaves = leaves
+        self.trace: BackwardTrace = trace_backward(root)
+        self.names = self.trace.names
+        # The ids `viz.to_dot` gives: v<i>, i the place in topological order.
+        self.order = topological_order(root)
+        self.ids = {node: f"v{i}" for i, node in enumerate(self.order)}
+        self.by_id = {node_id: node for node, node_id in self.ids.items()}
+        self.known = list(self.trace.known_grads())
+        self.captions = self.trace.captions()
+
+    def values(self) -> dict[str, float]:
+        return {name: leaf.data for name, leaf in self.leaves.items()}
+
+    def hash(self) -> str:
+        """The URL fragment that opens this graph again."""
+        parts = [f"lesson={self.lesson.name}"] if self.lesson else []
+        parts.append("expr=" + quote(self.expr, safe=_HASH_SAFE))
+        parts += [f"{name}={_number_text(v)}" for name, v in self.values().items()]
+        return "&".join(parts)
+
+    def target(self, node: Value) -> str:
+        """The DOT id edges from a node's children go into: its op node, if it has one."""
+        return f"{self.ids[node]}_op" if node._op else self.ids[node]
+
+    def edges_into(self, node: Value, children: Callable[[Value], bool]) -> list[list[str]]:
+        """The edges from the node's chosen children to its op, and on to the node."""
+        edges = [[self.ids[c], self.target(node)] for c in node._prev if children(c)]
+        if node._op and edges:
+            edges.append([self.target(node), self.ids[node]])
+        return edges
+
+    def answer(self) -> Answer:
+        root = self.root
+        output = {"name": self.names[root], "value": format_number(root.data), "formula": None}
+        if root._prev:
+            output["formula"] = forward_formula(root, self.names)
+        lesson = None
+        if self.lesson is not None:
+            lesson = {"name": self.lesson.name, "title": self.lesson.title,
+                      "text": self.lesson.text}
+        variables = []
+        for name, leaf in self.leaves.items():
+            low, high, step = _slider(leaf.data)
+            variables.append({
+                "name": name, "id": self.ids[leaf], "value": leaf.data,
+                "value_text": format_number(leaf.data), "value_exact": _number_text(leaf.data),
+                "grad_text": format_number(leaf.grad),
+                "min": low, "max": high, "step": step,
+            })
+        return {
+            "expr": self.expr, "hash": self.hash(), "lesson": lesson, "output": output,
+            "variables": variables,
+            "dot": to_dot(root, rankdir=self.rankdir, show_local_grads=True),
+            "count": len(self.trace), "step": self.step(len(self.trace)),
+        }
+
+    def step(self, index: object) -> Answer:
+        """The graph after `index` steps of backward: every node's grad field
+        ('grad ?' until known), the step's node and edges, its caption."""
+        count = len(self.trace)
+        if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index <= count:
+            raise RequestError(f"step: index must be a whole number from 0 to {count}, "
+                               f"got {index!r}", "step")
+        if index == 0:
+            known: Mapping[Value, float] = {}
+            current: list[str] = []
+            edges: list[list[str]] = []
+            root = self.names[self.root]
+            caption = (f"forward pass done: {root} = {format_number(self.root.data)}; "
+                       f"backward starts at {root}, seeded with ∂{root}/∂{root} = 1")
+        else:
+            step = self.trace[index - 1]
+            known = self.known[index - 1]
+            current = [self.ids[step.node]]
+            if step.node._op:
+                current.append(self.target(step.node))
+            edges = self.edges_into(step.node, lambda child: True)
+            caption = self.captions[index - 1]
+        grads = {self.ids[node]: _grad_field(known.get(node)) for node in self.order}
+        return {"index": index, "count": count, "caption": caption, "grads": grads,
+                "current": current, "edges": edges}
+
+    def node(self, node_id: object) -> Answer:
+        """A node's op, its local derivatives (formula and number) and the
+        chain rule for ∂root/∂node, with the paths it sums over."""
+        node = self.by_id.get(str(node_id).removesuffix("_op"))
+        if node is None:
+            raise RequestError(f"node: no node {node_id!r} in this graph", "node")
+        names = self.names
+        locals_ = [
+            {"child": names[child], "child_id": self.ids[child],
+             "symbol": partial_symbol(node, i, names),
+             "formula": local_formula(node, i, names),
+             "value": format_number(node.local_grads[i])}
+            for i, child in enumerate(node._prev)
+        ]
+        # Every node with a path down to this one, and the edges between them.
+        on_the_way = {node}
+        for parent in self.order:
+            if any(child in on_the_way for child in parent._prev):
+                on_the_way.add(parent)
+        edges = [e for n in on_the_way for e in self.edges_into(n, on_the_way.__contains__)]
+        nodes = [self.ids[n] for n in self.order if n in on_the_way]
+        nodes += [self.target(n) for n in self.order if n in on_the_way and n._op]
+        return {
+            "id": self.ids[node], "name": names[node], "op": node._op or "leaf",
+            "value": format_number(node.data), "grad": format_number(node.grad),
+            "formula": forward_formula(node, names) if node._prev else None,
+            "locals": locals_, "explain": str(explain(self.root, node)),
+            "paths": {"nodes": nodes, "edges": edges},
+        }
+
+
+def _output_name(leaves: Mapping[str, Value]) -> str:
+    """The lecture calls the output o; a variable called o keeps its name."""
+    for name in ("o", "out", "output"):
+        if name not in leaves:
+            return name
+    return "result"
+
+
+def _grad_field(grad: float | None) -> str:
+    """The grad field of a node's record, as `viz.to_dot` writes it."""
+    return "grad ?" if grad is None else f"grad {grad:.4f}"
+
+
+def _slider(value: float) -> tuple[float, float, float]:
+    """A slider's range and step: ±5, doubled until it holds the value."""
+    reach = 5.0
+    while abs(value) > reach:
+        reach *= 2.0
+    return -reach, reach, reach / 500.0
+
+
+def _number_text(value: float) -> str:
+    """A number as short as it can be written and read back exactly."""
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(value)
+
+
+def _number(text: object, field: str) -> float:
+    """A finite number from a number or its text, as a box or a URL gives it."""
+    if isinstance(text, bool) or not isinstance(text, (int, float, str)):
+        raise RequestError(f"{field}: expected a number, got {text!r}", field)
+    try:
+        value = float(text)
+    except ValueError:
+        raise RequestError(f"{field}: {text!r} is not a number", field) from None
+    if not math.isfinite(value):
+        raise RequestError(f"{field}: the value must be a finite number, got {text!r}", field)
+    return value
+
+
+def _variable_name(name: object) -> str:
+    if not isinstance(name, str) or not name.isidentifier() or name.startswith("__"):
+        raise RequestError(f"{name!r} is not a variable name", "expr")
+    return name
+
+
+def parse_hash(text: str) -> tuple[Lesson | None, str, dict[str, float]]:
+    """A page's URL fragment as (lesson, expression, values): `lesson=NAME`
+    gives a lesson's expression and values, `expr=` and `name=value` set or
+    override them. An empty fragment opens the first lesson."""
+    text = text.removeprefix("#").strip()
+    lesson: Lesson | None = None
+    expr: str | None = None
+    values: dict[str, float] = {}
+    for part in text.split("&") if text else ["lesson=" + LESSONS[0].name]:
+        if not part:
+            continue
+        key, sep, raw = part.partition("=")
+        key, value = unquote(key).strip(), unquote(raw)
+        if not sep:
+            raise RequestError(f"the link's {part!r} should read name=value", "expr")
+        if key == "lesson":
+            lesson = _LESSONS.get(value)
+            if lesson is None:
+                known = ", ".join(_LESSONS)
+                raise RequestError(f"no lesson {value!r}; the lessons: {known}", "lesson")
+            values = {**lesson.values, **values}
+        elif key == "expr":
+            expr = value
+        else:
+            values[_variable_name(key)] = _number(value, key)
+    if expr is None:
+        if lesson is None:
+            raise RequestError("the link gives no expression (expr=...)", "expr")
+        expr = lesson.expr
+    return lesson, expr, values
+
+
+# -- the training page ----------------------------------------------------------
+
+# Each dataset with two classes, as the training page offers them.
+_DATASETS: dict[str, Callable[[int, int], tuple[datasets.Points, datasets.Labels]]] = {
+    "moons": lambda n, seed: datasets.make_moons(n=n, seed=seed),
+    "circles": lambda n, seed: datasets.make_circles(n=n, seed=seed),
+    "xor": lambda n, seed: datasets.xor(n=n, seed=seed),
+    "spiral": lambda n, seed: datasets.spiral(n=n, seed=seed),
+    "blobs": lambda n, seed: datasets.make_blobs(n=n, seed=seed, centers=2),
+}
+_OPTIMIZERS = ("sgd", "adam")
+# The page trains in the browser: networks stay small enough to redraw quickly.
+_MAX_WIDTH, _MAX_LAYERS, _MAX_POINTS = 64, 4, 500
+_GRID = 30  # the decision boundary's grid, points per side
+
+
+@dataclass(frozen=True)
+class TrainingSettings:
+    """What the learner picks on the training page."""
+
+    dataset: str = "moons"
+    n: int = 100
+    hidden: tuple[int, ...] = (16, 16)
+    activation: str = "relu"
+    loss: str = "hinge"
+    optimizer: str = "sgd"
+    lr: float = 0.3
+    seed: int = 1337
+
+    @classmethod
+    def from_request(cls, message: Mapping[str, Any]) -> TrainingSettings:
+        """The settings a train_setup request gives, each checked, the rest defaults."""
+        default = cls()
+        dataset = _choice(message.get("dataset", default.dataset), tuple(_DATASETS), "dataset")
+        activation = _choice(message.get("activation", default.activation), ACTIVATIONS,
+                             "activation")
+        loss = _choice(message.get("loss", default.loss), LOSSES, "loss")
+        optimizer = _choice(message.get("optimizer", default.optimizer), _OPTIMIZERS,
+                            "optimizer")
+        lr = _number(message.get("lr", default.lr), "lr")
+        if lr <= 0.0:
+            raise RequestError(f"lr: the learning rate must be above 0, got {lr}", "lr")
+        n = _whole(message.get("n", default.n), "n", 4, _MAX_POINTS)
+        seed = _whole(message.get("seed", default.seed), "seed", 0, 2**31)
+        hidden = message.get("hidden", ",".join(map(str, default.hidden)))
+        return cls(dataset, n, _sizes(hidden), activation, loss, optimizer, lr, seed)
+
+
+def _choice(value: object, choices: tuple[str, ...], field: str) -> str:
+    if value not in choices:
+        raise RequestError(f"{field}: {value!r} is not one of {', '.join(choices)}", field)
+    return str(value)
+
+
+def _whole(value: object, field: str, low: int, high: int) -> int:
+    number = _number(value, field)
+    if not number.is_integer() or not low <= number <= high:
+        raise RequestError(f"{field}: expected a whole number from {low} to {high}, "
+                           f"got {value!r}", field)
+    return int(number)
+
+
+def _sizes(text: object) -> tuple[int, ...]:
+    """Hidden layer sizes from '16,16' ('' for none)."""
+    if not isinstance(text, str):
+        raise RequestError(f"hidden: expected sizes such as 16,16, got {text!r}", "hidden")
+    parts = [part.strip() for part in text.split(",")] if text.strip() else []
+    if len(parts) > _MAX_LAYERS:
+        raise RequestError(f"hidden: at most {_MAX_LAYERS} hidden layers, got {len(parts)}",
+                           "hidden")
+    return tuple(_whole(part, "hidden", 1, _MAX_WIDTH) for part in parts)
+
+
+class _Training:
+    """A network, its data and optimizer, and the history of its training."""
+
+    def __init__(self, settings: TrainingSettings) -> None:
+        self.settings = settings
+        X, classes = _DATASETS[settings.dataset](settings.n, settings.seed)
+        self.X = X
+        self.classes = classes
+        self.y = datasets.to_sign(classes) if LOSS_LABELS[settings.loss] == "sign" else classes
+        outputs = 2 if settings.loss == "cross_entropy" else 1
+        self.model = MLP(2, [*settings.hidden, outputs], settings.activation,
+                         rng=random.Random(settings.seed))
+        params = self.model.parameters()
+        self.optimizer: Optimizer = (
+            Adam(params, lr=settings.lr) if settings.optimizer == "adam"
+            else SGD(params, lr=settings.lr)
+        )
+        self.loss: list[float] = []
+        self.accuracy: list[float] = []
+
+    def train(self, steps: int) -> None:
+        """`steps` steps of the package's own training step, on every point."""
+        for _ in range(steps):
+            loss, accuracy = train_step(self.model, self.X, self.y, self.optimizer,
+                                        loss=self.settings.loss)
+            self.loss.append(loss)
+            self.accuracy.append(accuracy)
+
+    def predict(self, point: list[float]) -> tuple[int, float]:
+        """The class the model gives a point, and how sure it is, from 0 to 1
+        (tanh of the score's size, or of the margin between the two logits)."""
+        out = self.model(point)
+        if isinstance(out, Value):
+            return (1 if out.data > 0.0 else 0), math.tanh(abs(out.data))
+        first, second = out[0].data, out[1].data
+        return (1 if second > first else 0), math.tanh(abs(second - first))
+
+    def answer(self, boundary: bool) -> Answer:
+        loss, accuracy = evaluate_model(self.model, self.X, self.y, self.settings.loss)
+        answer: Answer = {
+            "step": len(self.loss), "loss": format_number(loss), "accuracy": accuracy,
+            "accuracy_text": f"{accuracy:.0%}", "history": {"loss": self.loss,
+                                                            "accuracy": self.accuracy},
+        }
+        if boundary:
+            answer["boundary"] = self.boundary()
+            answer["network"] = self.network()
+        return answer
+
+    def boundary(self) -> Answer:
+        """The plane as a grid of predicted classes and confidences, with the points."""
+        xs = _grid_axis([p[0] for p in self.X], _GRID)
+        ys = _grid_axis([p[1] for p in self.X], _GRID)
+        rows = []
+        with no_grad():
+            for gy in ys:
+                rows.append([self.predict([gx, gy]) for gx in xs])
+        return {
+            "xs": xs, "ys": ys,
+            "classes": [[c for c, _ in row] for row in rows],
+            "confidence": [[round(p, 2) for _, p in row] for row in rows],
+            "points": self.X, "labels": self.classes,
+        }
+
+    def network(self) -> Answer:
+        """Each layer's size and each weight's sign and size, for drawing."""
+        layers = [{"size": 2, "activation": "input"}]
+        weights = []
+        for layer in self.model.layers:
+            layers.append({"size": len(layer.neurons), "activation": layer.neurons[0].activation})
+            weights.append([
+                [{"positive": w.data > 0.0, "strength": round(min(1.0, abs(w.data)), 2)}
+                 for w in neuron.w]
+                for neuron in layer.neurons
+            ])
+        return {"layers": layers, "weights": weights}
+
+    def neuron(self, layer: int, index: int, sample: int) -> Answer:
+        """A hidden neuron's graph for one sample: the expression
+        act(b + w1·h1 + …) with its weights and inputs as variables."""
+        hidden = len(self.model.layers) - 1
+        if not 0 <= layer < hidden:
+            raise RequestError(f"neuron: layer must be a hidden layer, 0 to {hidden - 1}, "
+                               f"got {layer}", "layer")
+        neurons = self.model.layers[layer].neurons
+        if not 0 <= index < len(neurons):
+            raise RequestError(f"neuron: index must be 0 to {len(neurons) - 1}, got {index}",
+                               "index")
+        if not 0 <= sample < len(self.X):
+            raise RequestError(f"sample: expected 0 to {len(self.X) - 1}, got {sample}",
+                               "sample")
+        inputs: list[float] = list(self.X[sample])
+        with no_grad():
+            for below in self.model.layers[:layer]:
+                inputs = [v.data for v in below.outputs(inputs)]
+        neuron = neurons[index]
+        x = "x" if layer == 0 else "h"
+        terms = " + ".join(f"w{i}*{x}{i}" for i in range(1, len(inputs) + 1))
+        expr = f"b + {terms}"
+        if neuron.activation != "linear":
+            expr = f"{neuron.activation}({expr})"
+        values = {"b": neuron.b.data}
+        for i, (w, v) in enumerate(zip(neuron.w, inputs, strict=True), start=1):
+            values[f"w{i}"] = w.data
+            values[f"{x}{i}"] = v
+        graph = _Graph(expr, values, None)
+        return {"hash": graph.hash(), "expr": expr,
+                "output": format_number(graph.root.data)}
+
+
+# -- the entry point ------------------------------------------------------------
+
+
+class Explorer:
+    """One page's state; `handle` answers its requests (see the module's doc)."""
+
+    def __init__(self) -> None:
+        self._graph: _Graph | None = None
+        self._training: _Training | None = None
+
+    def handle(self, request: str) -> str:
+        """Answer one request (JSON text) with JSON text. Bad input, including
+        any math error it causes, is answered as a one-line error; the state
+        stays as it was."""
+        try:
+            message = json.loads(request)
+        except ValueError as error:
+            return _error(RequestError(f"the request is not JSON: {error}"))
+        try:
+            if not isinstance(message, dict):
+                raise RequestError(f"a request must be a JSON object, got {request[:40]!r}")
+            kind = message.get("kind")
+            handler = self._handlers().get(kind) if isinstance(kind, str) else None
+            if handler is None:
+                known = ", ".join(self._handlers())
+                raise RequestError(f"unknown request kind {kind!r}; the kinds: {known}")
+            answer = handler(message)
+        except (ValueError, ArithmeticError) as error:
+            # ExpressionError and RequestError are ValueErrors; the engine's
+            # math errors (log of a negative number, overflow) ArithmeticErrors.
+            return _error(error)
+        return json.dumps({"ok": True, **answer}, allow_nan=False)
+
+    def _handlers(self) -> dict[str, Callable[[dict[str, Any]], Answer]]:
+        return {
+            "open": self._open, "set": self._set, "step": self._step, "node": self._node,
+            "lessons": self._lessons, "train_setup": self._train_setup,
+            "train_step": self._train_step, "neuron": self._neuron,
+        }
+
+    def _open(self, message: dict[str, Any]) -> Answer:
+        hash_text = message.get("hash", "")
+        if not isinstance(hash_text, str):
+            raise RequestError(f"open: hash must be text, got {hash_text!r}")
+        lesson, expr, values = parse_hash(hash_text)
+        self._graph = _Graph(expr, values, lesson, message.get("rankdir", "LR"))
+        return self._graph.answer()
+
+    def _set(self, message: dict[str, Any]) -> Answer:
+        graph = self._need_graph()
+        expr = message.get("expr", graph.expr)
+        if not isinstance(expr, str):
+            raise RequestError(f"set: expr must be text, got {expr!r}", "expr")
+        new = message.get("values", {})
+        if not isinstance(new, dict):
+            raise RequestError(f"set: values must be an object, got {new!r}")
+        values = graph.values()
+        values.update({_variable_name(k): _number(v, k) for k, v in new.items()})
+        rankdir = message.get("rankdir", graph.rankdir)
+        self._graph = _Graph(expr, values, graph.lesson, rankdir)
+        return self._graph.answer()
+
+    def _step(self, message: dict[str, Any]) -> Answer:
+        return self._need_graph().step(message.get("index"))
+
+    def _node(self, message: dict[str, Any]) -> Answer:
+        return self._need_graph().node(message.get("id"))
+
+    def _lessons(self, message: dict[str, Any]) -> Answer:
+        return {"lessons": [
+            {"name": lesson.name, "title": lesson.title, "hash": f"lesson={lesson.name}"}
+            for lesson in LESSONS
+        ]}
+
+    def _need_graph(self) -> _Graph:
+        if self._graph is None:
+            raise RequestError("no graph yet: open one first")
+        return self._graph
+
+    def _train_setup(self, message: dict[str, Any]) -> Answer:
+        self._training = _Training(TrainingSettings.from_request(message))
+        return self._training.answer(boundary=True)
+
+    def _train_step(self, message: dict[str, Any]) -> Answer:
+        training = self._need_training()
+        steps = _whole(message.get("steps", 1), "steps", 1, 1000)
+        training.train(steps)
+        return training.answer(boundary=bool(message.get("boundary", True)))
+
+    def _neuron(self, message: dict[str, Any]) -> Answer:
+        training = self._need_training()
+        where = [_whole(message.get(key), key, 0, 10**6) for key in ("layer", "index", "sample")]
+        return training.neuron(*where)
+
+    def _need_training(self) -> _Training:
+        if self._training is None:
+            raise RequestError("no network yet: set one up first (train_setup)")
+        return self._training
+
+
+def _error(error: Exception) -> str:
+    field = error.field if isinstance(error, RequestError) else None
+    return json.dumps({"ok": False, "error": {
+        "type": type(error).__name__, "message": one_line(error), "field": field,
+    }})

@@ -1,0 +1,134 @@
+// The graph page's inputs: the expression box, one slider and one number box
+// per variable, the table of values and gradients, the lesson menu, and the
+// errors shown next to the box they concern. Each change is handed to
+// `onChange({expr})` or `onChange({values: {name: text}})` as typed: the
+// model checks and parses it.
+
+export class Controls {
+  constructor(onChange) {
+    this.onChange = onChange;
+    this.expr = document.getElementById("expr");
+    this.exprError = document.getElementById("expr-error");
+    this.rows = document.getElementById("variables");
+    this.table = document.getElementById("values");
+    this.output = document.getElementById("output");
+    this.lessonText = document.getElementById("lesson-text");
+    this.lessons = document.getElementById("lessons");
+    this.dragging = null;
+    let typing;
+    this.expr.addEventListener("input", () => {
+      clearTimeout(typing);
+      typing = setTimeout(() => this.onChange({ expr: this.expr.value }), 250);
+    });
+    this.expr.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") {
+        clearTimeout(typing);
+        this.onChange({ expr: this.expr.value });
+      }
+    });
+    this.lessons.addEventListener("change", () => {
+      if (this.lessons.value) location.hash = `lesson=${this.lessons.value}`;
+    });
+  }
+
+  setLessons(lessons) {
+    for (const lesson of lessons) {
+      this.lessons.append(new Option(lesson.title, lesson.name));
+    }
+  }
+
+  // Put a graph answer's expression, lesson, output and variables on the page.
+  show(answer) {
+    if (document.activeElement !== this.expr) this.expr.value = answer.expr;
+    this.lessons.value = answer.lesson ? answer.lesson.name : "";
+    this.lessonText.hidden = !answer.lesson;
+    if (answer.lesson) {
+      const title = document.createElement("strong");
+      title.textContent = answer.lesson.title;
+      this.lessonText.replaceChildren(title, answer.lesson.text);
+    }
+    const out = answer.output;
+    this.output.textContent = out.formula
+      ? `${out.name} = ${out.formula} = ${out.value}`
+      : `${out.name} = ${out.value}`;
+    this.showVariables(answer.variables);
+    this.showTable(answer.variables);
+  }
+
+  showVariables(variables) {
+    const names = variables.map((v) => v.name).join(" ");
+    if (this.rows.dataset.names !== names) {
+      this.rows.replaceChildren(...variables.map((v) => this.row(v)));
+      this.rows.dataset.names = names;
+    }
+    for (const v of variables) {
+      const row = this.rows.querySelector(`[data-name="${v.name}"]`);
+      const [slider, box] = row.querySelectorAll("input");
+      Object.assign(slider, { min: v.min, max: v.max, step: v.step });
+      if (this.dragging !== slider) slider.value = v.value_exact;
+      if (document.activeElement !== box) box.value = v.value_exact;
+      slider.setAttribute("aria-valuetext", v.value_text);
+    }
+  }
+
+  row(variable) {
+    const row = document.createElement("div");
+    row.className = "variable";
+    row.dataset.name = variable.name;
+    const label = document.createElement("label");
+    label.textContent = variable.name;
+    label.htmlFor = `value-${variable.name}`;
+    const slider = document.createElement("input");
+    slider.type = "range";
+    slider.setAttribute("aria-label", `${variable.name} slider`);
+    const box = document.createElement("input");
+    box.type = "number";
+    box.step = "any";
+    box.id = `value-${variable.name}`;
+    const error = document.createElement("p");
+    error.className = "error";
+    error.hidden = true;
+    error.id = `error-${variable.name}`;
+    box.setAttribute("aria-describedby", error.id);
+    slider.addEventListener("pointerdown", () => { this.dragging = slider; });
+    slider.addEventListener("pointerup", () => { this.dragging = null; });
+    slider.addEventListener("input", () => {
+      box.value = slider.value;
+      this.onChange({ values: { [variable.name]: slider.value } });
+    });
+    box.addEventListener("change", () => this.onChange({ values: { [variable.name]: box.value } }));
+    row.append(label, slider, box, error);
+    return row;
+  }
+
+  showTable(variables) {
+    this.table.replaceChildren(...variables.map((v) => {
+      const tr = document.createElement("tr");
+      tr.dataset.name = v.name;
+      for (const text of [v.name, v.value_text, v.grad_text]) {
+        const td = document.createElement("td");
+        td.textContent = text;
+        tr.append(td);
+      }
+      return tr;
+    }));
+  }
+
+  // An error goes next to the variable it names, else next to the expression.
+  showError(error) {
+    this.clearErrors();
+    const row = error.field && this.rows.querySelector(`[data-name="${CSS.escape(error.field)}"]`);
+    const place = row ? row.querySelector(".error") : this.exprError;
+    place.textContent = error.message;
+    place.hidden = false;
+    if (!row) this.expr.setAttribute("aria-invalid", "true");
+  }
+
+  clearErrors() {
+    for (const place of document.querySelectorAll(".inputs .error, .vars .error")) {
+      place.hidden = true;
+      place.textContent = "";
+    }
+    this.expr.removeAttribute("aria-invalid");
+  }
+}

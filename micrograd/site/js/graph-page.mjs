@@ -1,0 +1,136 @@
+// The graph page: an expression's graph drawn by the real engine, its
+// variables on sliders, and backward step by step. Every number on the page
+// is the model's answer; this file only passes the learner's actions on.
+import { pyodideTransport, started } from "./transport.mjs";
+import { drawGraph } from "./graph-view.mjs";
+import { Stepper } from "./stepper.mjs";
+import { Controls } from "./controls.mjs";
+
+const status = document.getElementById("status");
+const container = document.getElementById("graph");
+const model = pyodideTransport();
+const controls = new Controls(change);
+const stepper = new Stepper(showStep);
+const info = {
+  box: document.getElementById("node-info"),
+  title: document.getElementById("node-title"),
+  formula: document.getElementById("node-formula"),
+  locals: document.getElementById("node-locals"),
+  explain: document.getElementById("node-explain"),
+};
+document.getElementById("node-close").addEventListener("click", () => pick(null));
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Escape") pick(null);
+});
+
+let view = null; // the drawn graph
+let picked = null; // the id of the clicked node
+// A narrow screen gets the graph top to bottom, a wide one left to right.
+const rankdir = () => (container.clientWidth < 560 ? "TB" : "LR");
+
+async function start() {
+  if (!(await started(model, status))) return;
+  controls.setLessons((await model.request({ kind: "lessons" })).lessons);
+  await open(location.hash);
+  window.addEventListener("hashchange", () => open(location.hash));
+  document.body.dataset.ready = "true";
+}
+
+async function open(hash) {
+  const answer = await model.request({ kind: "open", hash, rankdir: rankdir() });
+  if (!answer.ok) {
+    controls.showError(answer.error);
+    if (!view) await model.request({ kind: "open", hash: "" }).then((a) => a.ok && show(a, true));
+    return;
+  }
+  await show(answer, true);
+}
+
+// The learner's changes, sent one request at a time: while one is out, the
+// next ones merge, so a dragged slider never queues up stale work.
+let pending = null;
+let busy = false;
+
+function change(update) {
+  pending = {
+    expr: update.expr ?? pending?.expr,
+    values: { ...pending?.values, ...update.values },
+  };
+  if (!busy) flush();
+}
+
+async function flush() {
+  busy = true;
+  while (pending) {
+    const update = pending;
+    pending = null;
+    const message = { kind: "set", values: update.values };
+    if (update.expr !== undefined) message.expr = update.expr;
+    const answer = await model.request(message);
+    if (answer.ok) await show(answer, false);
+    else {
+      controls.showError(answer.error);
+      container.classList.add("stale");
+    }
+  }
+  busy = false;
+}
+
+let shownExpr = null;
+
+// A new expression starts at the end of backward with nothing picked; a new
+// value keeps the step and the picked node, so the learner sees them change.
+async function show(answer, opened) {
+  const fresh = opened || answer.expr !== shownExpr;
+  shownExpr = answer.expr;
+  controls.clearErrors();
+  container.classList.remove("stale");
+  history.replaceState(null, "", `#${answer.hash}`);
+  controls.show(answer);
+  view = await drawGraph(container, answer.dot, pick);
+  performance.mark("graph-drawn");
+  if (fresh || stepper.index >= answer.count) applyStep(answer.step);
+  else await showStep(stepper.index);
+  await pick(fresh ? null : picked);
+  document.body.dataset.drawn = String(Number(document.body.dataset.drawn || 0) + 1);
+}
+
+async function showStep(index) {
+  const step = await model.request({ kind: "step", index });
+  if (step.ok) applyStep(step);
+}
+
+function applyStep(step) {
+  stepper.show(step);
+  view.setGrads(step.grads);
+  view.mark("current", step.current, step.edges);
+  if (step.current.length) view.scrollTo(step.current[0]);
+}
+
+// A click on a node: its op, local derivatives and explain, its paths marked.
+async function pick(id) {
+  picked = id;
+  if (!id) {
+    info.box.hidden = true;
+    view?.mark("on-path", [], []);
+    view?.mark("picked", [], []);
+    return;
+  }
+  const node = await model.request({ kind: "node", id });
+  if (!node.ok) return pick(null);
+  info.title.textContent = `${node.name}: ${node.op === "leaf" ? "a leaf" : `op ${node.op}`}, ` +
+    `data ${node.value}, grad ${node.grad}`;
+  info.formula.textContent = node.formula ? `${node.name} = ${node.formula}` : "";
+  info.locals.replaceChildren(...node.locals.map((local) => {
+    const item = document.createElement("li");
+    const formula = local.formula && local.formula !== local.value ? ` = ${local.formula}` : "";
+    item.textContent = `${local.symbol}${formula} = ${local.value}`;
+    return item;
+  }));
+  info.explain.textContent = node.explain;
+  info.box.hidden = false;
+  view.mark("on-path", node.paths.nodes, node.paths.edges);
+  view.mark("picked", [node.id], []);
+}
+
+start();

@@ -1,0 +1,64 @@
+// The backward stepper: previous / next / a slider / the arrow keys move
+// through the steps of backward; `onMove(index)` asks the model for that
+// step, and `show(step)` puts its answer on the page (count and caption).
+
+export class Stepper {
+  constructor(onMove) {
+    this.onMove = onMove;
+    this.index = 0;
+    this.count = 0;
+    this.slider = document.getElementById("step");
+    this.label = document.getElementById("step-count");
+    this.caption = document.getElementById("caption");
+    this.buttons = {
+      first: document.getElementById("step-first"),
+      prev: document.getElementById("step-prev"),
+      next: document.getElementById("step-next"),
+      last: document.getElementById("step-last"),
+    };
+    this.buttons.first.addEventListener("click", () => this.move(0));
+    this.buttons.prev.addEventListener("click", () => this.move(this.index - 1));
+    this.buttons.next.addEventListener("click", () => this.move(this.index + 1));
+    this.buttons.last.addEventListener("click", () => this.move(this.count));
+    this.slider.addEventListener("input", () => this.move(Number(this.slider.value)));
+    document.addEventListener("keydown", (event) => this.key(event));
+  }
+
+  // The arrow keys step, except where a box or slider needs them itself.
+  key(event) {
+    const target = event.target;
+    if (target.closest && target.closest("input, select, textarea")) return;
+    if (event.altKey || event.ctrlKey || event.metaKey) return;
+    const moves = { ArrowLeft: -1, ArrowRight: 1 };
+    if (event.key in moves) {
+      event.preventDefault();
+      this.move(this.index + moves[event.key]);
+    } else if (event.key === "Home" || event.key === "End") {
+      event.preventDefault();
+      this.move(event.key === "Home" ? 0 : this.count);
+    }
+  }
+
+  move(index) {
+    if (index < 0 || index > this.count || index === this.index) return;
+    this.index = index;
+    this.onMove(index);
+  }
+
+  show(step) {
+    this.index = step.index;
+    this.count = step.count;
+    this.slider.max = String(step.count);
+    this.slider.value = String(step.index);
+    this.slider.setAttribute("aria-valuetext", this.describe(step));
+    this.label.textContent = this.describe(step);
+    this.caption.textContent = step.caption;
+    this.buttons.first.disabled = this.buttons.prev.disabled = step.index === 0;
+    this.buttons.next.disabled = this.buttons.last.disabled = step.index === step.count;
+  }
+
+  describe(step) {
+    if (step.index === 0) return `forward done, backward: 0 of ${step.count} steps`;
+    return `backward step ${step.index} of ${step.count}`;
+  }
+}

@@ -1,0 +1,106 @@
+// The training page: the learner picks a dataset and a network, trains it
+// step by step with micrograd's own training step (in the model, in a
+// worker, so the page stays responsive) and watches the decision boundary
+// and the loss move. A hidden neuron opens its graph on the graph page.
+import { pyodideTransport, started } from "./transport.mjs";
+import { drawBoundary, drawHistory, drawNetwork } from "./plots.mjs";
+
+const status = document.getElementById("status");
+const form = document.getElementById("settings");
+const error = document.getElementById("settings-error");
+const progress = document.getElementById("progress");
+const trainButton = document.getElementById("train");
+const sampleBox = document.getElementById("sample");
+const boundaryCanvas = document.getElementById("boundary");
+const lossCanvas = document.getElementById("loss");
+const model = pyodideTransport();
+
+const STEPS_PER_REQUEST = 5;
+const REDRAW_EVERY_MS = 300; // the boundary costs a grid of forward passes
+let running = false;
+let lastDrawn = 0;
+let last = null; // the last answer with a boundary
+
+function settings() {
+  const data = Object.fromEntries(new FormData(form));
+  return { kind: "train_setup", ...data };
+}
+
+async function setup() {
+  pause();
+  const answer = await model.request(settings());
+  if (!answer.ok) return showError(answer.error);
+  showError(null);
+  show(answer);
+}
+
+function showError(problem) {
+  error.hidden = !problem;
+  error.textContent = problem ? problem.message : "";
+  for (const field of form.elements) {
+    if (field.name) field.toggleAttribute("aria-invalid", Boolean(problem && problem.field === field.name));
+  }
+}
+
+function show(answer) {
+  progress.textContent = `step ${answer.step} · loss ${answer.loss} · accuracy ${answer.accuracy_text}`;
+  if (answer.boundary) {
+    last = answer;
+    drawBoundary(boundaryCanvas, answer.boundary, Number(sampleBox.value));
+    drawNetwork(document.getElementById("network"), answer.network, openNeuron);
+    lastDrawn = performance.now();
+  }
+  drawHistory(lossCanvas, answer.history);
+  sampleBox.max = String((last?.boundary.points.length ?? 1) - 1);
+}
+
+async function step() {
+  const boundary = performance.now() - lastDrawn > REDRAW_EVERY_MS;
+  const steps = running ? STEPS_PER_REQUEST : 1;
+  const answer = await model.request({ kind: "train_step", steps, boundary: boundary || !running });
+  if (!answer.ok) {
+    pause();
+    return showError(answer.error);
+  }
+  show(answer);
+}
+
+async function run() {
+  while (running) {
+    await step();
+    await new Promise(requestAnimationFrame);
+  }
+}
+
+function pause() {
+  running = false;
+  trainButton.textContent = "Train";
+  trainButton.setAttribute("aria-pressed", "false");
+}
+
+trainButton.addEventListener("click", () => {
+  if (running) return pause();
+  running = true;
+  trainButton.textContent = "Pause";
+  trainButton.setAttribute("aria-pressed", "true");
+  run();
+});
+document.getElementById("step-once").addEventListener("click", () => { if (!running) step(); });
+document.getElementById("reset").addEventListener("click", setup);
+form.addEventListener("change", setup);
+form.addEventListener("submit", (event) => event.preventDefault());
+sampleBox.addEventListener("change", () => last && drawBoundary(boundaryCanvas, last.boundary, Number(sampleBox.value)));
+
+async function openNeuron(layer, index) {
+  const answer = await model.request({ kind: "neuron", layer, index, sample: sampleBox.value });
+  if (!answer.ok) return showError(answer.error);
+  window.open(`index.html#${answer.hash}`, "_blank");
+}
+
+async function start() {
+  if (!(await started(model, status))) return;
+  await setup();
+  document.body.dataset.ready = "true";
+}
+
+start();
