@@ -314,6 +314,16 @@ def test_the_lecture_network_learns_the_lecture_dataset_in_20_steps() -> None:
     assert losses == sorted(losses, reverse=True)  # steadily down, no collapse
 
 
+def test_the_classic_network_stalls_on_it_as_the_readme_says() -> None:
+    random.seed(LECTURE_SEED)
+    classic = MLP(3, [4, 4, 1])
+    losses = lecture_training(classic)
+    # Every ReLU is dead on all four examples, so the output is its bias alone.
+    assert losses[-1] == pytest.approx(4.0, abs=1e-6)
+    hidden = [classic.layers[1].outputs(classic.layers[0].outputs(x)) for x in LECTURE_XS]
+    assert all(h.data == 0.0 for row in hidden for h in row)
+
+
 def test_the_lecture_network_learns_it_from_most_starting_points() -> None:
     # The claim is about the network, not one lucky draw: 96 of these 100
     # seeds end below 0.05; the other four are still on their way down and
