@@ -7,6 +7,9 @@ activation) and every parameter by name, as in `MLP.state_dict()`:
      "model": {"type": "MLP", "nin": 2, "nouts": [16, 16, 1], "activation": "relu"},
      "parameters": {"layers.0.neurons.0.w.0": 0.2755, ...}}
 
+"model" also holds "output_activation" and "bias_init" when they are not the
+classic "linear" and "zeros", so a classic model's file reads as before.
+
 JSON writes each float's shortest repr, which reads back to the same bits.
 Saving is atomic: the text goes to a temporary file in the same folder, is
 flushed to disk, and only then renamed over the target, so a crash leaves
@@ -23,10 +26,15 @@ from itertools import pairwise
 from typing import Any
 
 from micrograd.files import write_atomically
-from micrograd.nn import ACTIVATIONS, MLP
+from micrograd.nn import ACTIVATIONS, BIAS_INITS, MLP
+
+__all__ = ["CheckpointError", "FORMAT", "VERSION", "load", "load_into", "save"]
 
 FORMAT = "micrograd-checkpoint"
 VERSION = 1
+# The MLP options a file may hold, each with its allowed values and the
+# value a file without it means.
+_OPTIONS = {"output_activation": (ACTIVATIONS, "linear"), "bias_init": (BIAS_INITS, "zeros")}
 
 
 class CheckpointError(ValueError):
@@ -57,6 +65,7 @@ def load(path: str | os.PathLike[str]) -> MLP:
         architecture["nouts"],
         architecture["activation"],
         rng=random.Random(0),
+        **{name: architecture.get(name, default) for name, (_, default) in _OPTIONS.items()},
     )
     _load_parameters(model, parameters, path)
     return model
@@ -80,17 +89,21 @@ def load_into(model: MLP, path: str | os.PathLike[str]) -> None:
 
 
 def _architecture(model: MLP) -> dict[str, Any]:
+    options = {name: getattr(model, name) for name in _OPTIONS}
     return {
         "type": "MLP",
         "nin": model.nin,
         "nouts": list(model.nouts),
         "activation": model.activation,
+        **{name: value for name, value in options.items() if value != _OPTIONS[name][1]},
     }
 
 
 def _describe(architecture: dict[str, Any]) -> str:
     sizes = [architecture["nin"], *architecture["nouts"]]
-    return f"an MLP {'-'.join(map(str, sizes))} ({architecture['activation']})"
+    details = [architecture["activation"]]
+    details += [f"{name} {architecture[name]}" for name in _OPTIONS if name in architecture]
+    return f"an MLP {'-'.join(map(str, sizes))} ({', '.join(details)})"
 
 
 def _reject_constant(name: str) -> None:
@@ -147,7 +160,12 @@ def _check_architecture(architecture: object, where: str) -> dict[str, Any]:
         raise CheckpointError(
             f"{where}: \"activation\" must be one of {ACTIVATIONS}, got {activation!r}"
         )
-    if set(architecture) != {"type", "nin", "nouts", "activation"}:
+    for name, (allowed, _) in _OPTIONS.items():
+        if name in architecture and architecture[name] not in allowed:
+            raise CheckpointError(
+                f"{where}: \"{name}\" must be one of {allowed}, got {architecture[name]!r}"
+            )
+    if not set(architecture) <= {"type", "nin", "nouts", "activation", *_OPTIONS}:
         raise CheckpointError(f"{where}: unexpected fields in \"model\": {sorted(architecture)}")
     return architecture
 

@@ -29,6 +29,8 @@ from micrograd.nn import ACTIVATIONS, MLP
 from micrograd.optim import SGD, Adam, Optimizer
 from micrograd.train import LOSS_LABELS, LOSSES, History, evaluate, fit
 
+__all__ = ["UsageError", "build_parser", "main"]
+
 # Each dataset, and the keyword that sets its number of classes (None: two).
 _DATASETS: dict[str, tuple[Callable[..., tuple[datasets.Points, datasets.Labels]], str | None]] = {
     "moons": (datasets.make_moons, None),
@@ -388,7 +390,7 @@ def _plot(model: MLP, X: datasets.Points, y: datasets.Labels, path: str, title: 
     ax = plot_decision_boundary(model, X, y, ax=figure.subplots())
     ax.set_title(title)
     png = io.BytesIO()
-    figure.savefig(png, format="png", dpi=120)
+    figure.savefig(png, format="png", dpi=120, bbox_inches="tight")  # keep the axis labels
     write_atomically(path, png.getvalue())
     return True
 

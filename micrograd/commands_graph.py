@@ -21,6 +21,8 @@ from micrograd.files import write_atomically
 from micrograd.trace import explain, trace_backward
 from micrograd.viz import GraphvizMissing, Stepper, draw_dot, svg_for_html, to_dot
 
+__all__ = ["add_graph_commands", "one_line", "print_error", "run_explain", "run_graph"]
+
 # What -o can write, by file extension: DOT text needs no Graphviz.
 _TEXT_FORMATS = (".dot", ".gv")
 _RENDERED_FORMATS = (".svg", ".png", ".pdf")

@@ -33,6 +33,17 @@ from typing import Any, TypeVar
 import micrograd
 from micrograd.commands_graph import print_error
 
+__all__ = [
+    "NPM_PACKAGES",
+    "SiteError",
+    "add_site_command",
+    "build_site",
+    "build_wheel",
+    "find_node_modules",
+    "run_site",
+    "serve",
+]
+
 # The npm packages the pages load, at the exact versions of package.json,
 # and the files of each that the site needs.
 NPM_PACKAGES = {"pyodide": "314.0.8", "@viz-js/viz": "3.31.0"}

@@ -15,6 +15,18 @@ import math
 import random
 from collections.abc import Sequence
 
+__all__ = [
+    "LABELS",
+    "Labels",
+    "Points",
+    "make_blobs",
+    "make_circles",
+    "make_moons",
+    "spiral",
+    "to_sign",
+    "xor",
+]
+
 Points = list[list[float]]
 Labels = list[int]
 

@@ -27,6 +27,17 @@ from functools import reduce
 from operator import add
 from typing import Any, TypeAlias, overload
 
+__all__ = [
+    "AnomalyError",
+    "Value",
+    "detect_anomaly",
+    "dot",
+    "no_gc",
+    "no_grad",
+    "sum_values",
+    "topological_order",
+]
+
 # Recording switches, flipped by the `no_grad` and `detect_anomaly` contexts.
 _recording = True
 _anomaly: _AnomalyMode | None = None
@@ -35,22 +46,41 @@ _anomaly: _AnomalyMode | None = None
 class Value:
     """A scalar that remembers the operations that produced it.
 
-    `data` is the number, `grad` the derivative of the last `backward()` root
-    with respect to it. `_prev` are the children (ordered, repeated when a
-    child is used twice), `_op` names the operation, `label` is for display.
+        a = Value(2.0, label="a")
+        b = Value(-3.0, label="b")
+        c = a * b + a      # c.data == -4.0, made by "+" from (a * b) and a
+        c.backward()       # a.grad == -2.0 (∂c/∂a = b + 1), b.grad == 2.0 (∂c/∂b = a)
+
+    What each Value holds:
+
+    - `data`: the number, a float.
+    - `grad`: ∂root/∂self once `root.backward()` has run, that is how much
+      the root moves per unit of this number; 0.0 before. Leaves add to it
+      on every pass: reset them with `model.zero_grad()` or `v.grad = 0.0`.
+    - `label`: a name for drawings, traces and `explain` ("" for none).
+    - `_prev`: the Values this one was computed from, in order (a child
+      used twice appears twice); () for a leaf, such as an input or weight.
+    - `_op`: the operation that made it, e.g. "+", "*", "tanh"; "" for a leaf.
+    - `local_grads`: ∂self/∂child for each child in `_prev`, stored when
+      the op ran; backward multiplies them along the graph (the chain rule).
+
+    Ops: + - * / ** with Values or numbers, and exp, log, tanh, sigmoid,
+    relu, leaky_relu. `node._backward()` passes one node's gradient on to
+    its children, as in the lecture. A custom op:
+    `Value(out, (x, y), "myop", _local=(dout_dx, dout_dy))`.
     """
 
-    __slots__ = ("data", "grad", "label", "_op", "_a", "_da", "_b", "_db")
-
-    data: float
-    grad: float
-    label: str
-    _op: str
-    # The edges: a child (or, n-ary, a tuple of children) and ∂out/∂child.
-    _a: Any
-    _da: Any
-    _b: Value | None
-    _db: Any
+    # Each slot with what it holds: help(Value) shows the public ones.
+    __slots__ = {
+        "data": "The number, a float.",
+        "grad": "∂root/∂self after root.backward(), a float; 0.0 before.",
+        "label": 'A name for drawings, traces and explain ("" for none).',
+        "_op": 'The operation that made this Value ("" for a leaf).',
+        "_a": "The first child, or a tuple of all children (n-ary); None for a leaf.",
+        "_da": "∂self/∂_a, or a tuple of ∂self/∂child (n-ary).",
+        "_b": "The second child, or None.",
+        "_db": "∂self/∂_b, or the closure assigned to _backward.",
+    }
 
     def __init__(
         self,
@@ -60,6 +90,8 @@ class Value:
         label: str = "",
         _local: Iterable[float] | None = None,
     ) -> None:
+        """A leaf holding `data`, or, given `_children` and `_op`, the node an
+        op made from them (with `_local`, its local derivatives)."""
         self.data = _as_float(data)
         self.grad = 0.0
         self.label = label
@@ -75,10 +107,12 @@ class Value:
             )
         # Children given by hand, as in the classic API, form an n-ary node.
         # Without `_local` no gradient can flow through it; backward says so.
-        self._a = children if children else None
-        self._da = local
-        self._b = None
-        self._db = None
+        # (The edges are typed here, not in the class body, which would make
+        # help(Value) list an __annotations__ dict.)
+        self._a: Any = children if children else None
+        self._da: Any = local
+        self._b: Value | None = None
+        self._db: Any = None
         if _anomaly is not None:
             _anomaly.record(self)
 
@@ -108,6 +142,7 @@ class Value:
         return (self._da,) if self._b is None else (self._da, self._db)
 
     def __repr__(self) -> str:
+        """Value(data=…, grad=…), as the classic micrograd prints it."""
         return f"Value(data={self.data}, grad={self.grad})"
 
     # -- arithmetic ------------------------------------------------------

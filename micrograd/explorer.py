@@ -47,6 +47,16 @@ from micrograd.train import LOSS_LABELS, LOSSES, train_step
 from micrograd.train import evaluate as evaluate_model
 from micrograd.viz import _grid_axis, to_dot
 
+__all__ = [
+    "DEFAULT_VALUE",
+    "LESSONS",
+    "Explorer",
+    "Lesson",
+    "RequestError",
+    "TrainingSettings",
+    "parse_hash",
+]
+
 Answer = dict[str, Any]
 
 

@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping
 
 from micrograd.engine import Value
 
+__all__ = ["ExpressionError", "evaluate"]
+
 # A binary operator: plain numbers stay numbers on the right of **, so that
 # x ** 2 is the power-rule node '**2' and never a Value exponent.
 _BINARY_OPS: dict[type[ast.operator], Callable[[Value, Value | int | float], Value]] = {

@@ -6,6 +6,8 @@ import contextlib
 import os
 import secrets
 
+__all__ = ["write_atomically"]
+
 
 def write_atomically(path: str | os.PathLike[str], data: bytes | str) -> None:
     """Write `data` (text as UTF-8) to a temporary file beside `path`, fsync

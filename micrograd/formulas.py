@@ -7,6 +7,12 @@ LaTeX: `op_rule(op, arity)`. `forward_formula`, `local_formula` and
 `node_names` names every node of a graph and `format_number` writes the
 numbers. The backward trace, `explain` (in `trace`) and the graph drawings
 (in `viz`) all read from here, so they agree. Standard library only.
+
+One bracketing rule holds wherever a name or formula stands inside another
+formula (an operand, after ∂, before .grad): it is bracketed unless it reads
+as one unit, that is one word, a number ≥ 0, a call such as tanh(a + b), or
+something already in brackets (`is_atom`). So `∂o/∂(x1 * w1 + b)`, never
+`∂o/∂x1 * w1 + b`. `operand` and `partial` apply it.
 """
 
 from __future__ import annotations
@@ -17,6 +23,21 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from micrograd.engine import Value
+
+__all__ = [
+    "Formula",
+    "OpRule",
+    "bracketed",
+    "format_number",
+    "forward_formula",
+    "is_atom",
+    "local_formula",
+    "node_names",
+    "op_rule",
+    "operand",
+    "partial",
+    "partial_symbol",
+]
 
 # -- numbers and names ------------------------------------------------------
 
@@ -45,15 +66,60 @@ def node_names(order: Sequence[Value]) -> dict[Value, str]:
     return names
 
 
-_SIMPLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[0-9][0-9.e+]*")
 _NUMBER = re.compile(r"-?[0-9][0-9.]*(e[-+]?[0-9]+)?|-?inf|nan")
 _IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9]*(_[A-Za-z0-9]+)?")
 _LETTERS_DIGITS = re.compile(r"([A-Za-z]+)([0-9]+)")
 
+# -- the bracketing rule --------------------------------------------------------
 
-def _atom(name: str) -> str:
-    """The name, in parentheses unless it is one word or a non-negative number."""
-    return name if _SIMPLE_NAME.fullmatch(name) else f"({name})"
+# One word (any letters: σ, x1, w_out) or a number ≥ 0 (1e-07 included).
+_WORD_OR_NUMBER = re.compile(r"[^\W\d]\w*|[0-9][0-9.]*(e[-+]?[0-9]+)?")
+# The start of a call, f( or tanh²(, or of a bracket, (.
+_OPENING = re.compile(r"([^\W\d]\w*)?\(")
+
+
+def is_atom(text: str) -> bool:
+    """Whether a name or formula reads as one unit inside a larger one: one
+    word, a number ≥ 0, a call f(…) or a bracket (…) that spans all of it."""
+    if _WORD_OR_NUMBER.fullmatch(text):
+        return True
+    opening = _OPENING.match(text)
+    if opening is None or not text.endswith(")"):
+        return False
+    # The bracket opened first must be the one that closes last: not tanh(a) + tanh(b).
+    depth = 0
+    for i in range(opening.end() - 1, len(text)):
+        depth += {"(": 1, ")": -1}.get(text[i], 0)
+        if depth == 0:
+            return i == len(text) - 1
+    return False
+
+
+def bracketed(text: str, shown: str | None = None, latex: bool = False) -> str:
+    """`shown` (`text` itself unless given, e.g. as `text`'s LaTeX), in
+    brackets unless `text` is an atom: the one rule for every formula."""
+    shown = text if shown is None else shown
+    if is_atom(text):
+        return shown
+    return rf"\left({shown}\right)" if latex else f"({shown})"
+
+
+def operand(name: str, latex: bool = False) -> str:
+    """A node's name as part of a formula: 'x1', '(x1 * w1 + b)'; as LaTeX with latex=True."""
+    return bracketed(name, _latex_name(name) if latex else name, latex)
+
+
+def partial(top: str, bottom: str, latex: bool = False) -> str:
+    """∂top/∂bottom for two names, each bracketed by the rule: '∂o/∂(x1 * w1)';
+    a LaTeX fraction with latex=True."""
+    return _fraction(operand(top, latex), operand(bottom, latex), latex)
+
+
+def _fraction(top: str, bottom: str, latex: bool) -> str:
+    """∂top/∂bottom for a top and bottom already written as operands."""
+    if latex:
+        return rf"\frac{{\partial {top}}}{{\partial {bottom}}}"
+    return f"∂{top}/∂{bottom}"
 
 
 _LATEX_SPECIAL = {c: "\\" + c for c in "#$%&_{}"}
@@ -76,11 +142,6 @@ def _latex_name(name: str) -> str:
     return rf"\text{{{escaped}}}"
 
 
-def _latex_atom(name: str) -> str:
-    latex = _latex_name(name)
-    return latex if _SIMPLE_NAME.fullmatch(name) else rf"\left({latex}\right)"
-
-
 # -- the table of derivative formulas ---------------------------------------
 
 
@@ -100,7 +161,6 @@ class OpRule:
 
     forward: Formula
     partials: tuple[Formula, ...]
-    infix: bool  # the forward formula needs parentheses after ∂, as in ∂(a + b)
 
 
 _ONE = Formula("1", "1")
@@ -108,11 +168,10 @@ _ONE = Formula("1", "1")
 # Ops with a fixed number of children. '**n' (a number exponent), 'sum' and
 # 'dot' depend on the exponent or on the number of children: see `op_rule`.
 _RULES: dict[str, OpRule] = {
-    "+": OpRule(Formula("$c0 + $c1", "$c0 + $c1"), (_ONE, _ONE), infix=True),
+    "+": OpRule(Formula("$c0 + $c1", "$c0 + $c1"), (_ONE, _ONE)),
     "*": OpRule(
         Formula("$c0·$c1", r"$c0 \cdot $c1"),
         (Formula("$r1", "$r1"), Formula("$r0", "$r0")),
-        infix=True,
     ),
     "**": OpRule(
         Formula("$c0^$c1", "$c0^{$r1}"),
@@ -120,36 +179,31 @@ _RULES: dict[str, OpRule] = {
             Formula("$c1·$c0^($r1 − 1)", r"$c1 \cdot $c0^{$r1 - 1}"),
             Formula("$c0^$c1·ln($r0)", r"$c0^{$r1} \ln($r0)"),
         ),
-        infix=True,
     ),
-    "exp": OpRule(Formula("exp($r0)", "e^{$r0}"), (Formula("exp($r0)", "e^{$r0}"),), infix=False),
+    "exp": OpRule(Formula("exp($r0)", "e^{$r0}"), (Formula("exp($r0)", "e^{$r0}"),)),
     "log": OpRule(
-        Formula("ln($r0)", r"\ln($r0)"), (Formula("1/$c0", r"\frac{1}{$r0}"),), infix=False
+        Formula("ln($r0)", r"\ln($r0)"), (Formula("1/$c0", r"\frac{1}{$r0}"),),
     ),
     "tanh": OpRule(
         Formula("tanh($r0)", r"\tanh($r0)"),
         (Formula("1 − tanh²($r0)", r"1 - \tanh^2($r0)"),),
-        infix=False,
     ),
     "sigmoid": OpRule(
         Formula("σ($r0)", r"\sigma($r0)"),
         (Formula("σ($r0)·(1 − σ($r0))", r"\sigma($r0)\,(1 - \sigma($r0))"),),
-        infix=False,
     ),
     "ReLU": OpRule(
         Formula("ReLU($r0)", r"\mathrm{ReLU}($r0)"),
-        (Formula("1 if $c0 > 0 else 0", r"(1 \text{ if } $r0 > 0 \text{ else } 0)"),),
-        infix=False,
+        (Formula("(1 if $c0 > 0 else 0)", r"(1 \text{ if } $c0 > 0 \text{ else } 0)"),),
     ),
     "leaky_relu": OpRule(
         Formula("leaky_relu($r0)", r"\mathrm{leaky\_relu}($r0)"),
         (
             Formula(
-                "1 if $c0 > 0 else negative_slope",
-                r"(1 \text{ if } $r0 > 0 \text{ else negative\_slope})",
+                "(1 if $c0 > 0 else negative_slope)",
+                r"(1 \text{ if } $c0 > 0 \text{ else negative\_slope})",
             ),
         ),
-        infix=False,
     ),
 }
 
@@ -165,7 +219,7 @@ def op_rule(op: str, arity: int) -> OpRule | None:
         return _power_rule(op[2:]) if _NUMBER.fullmatch(op[2:]) else None
     if op == "sum" and arity >= 1:
         terms = [(f"$c{i}", f"$c{i}") for i in range(arity)]
-        return OpRule(_terms(terms), (_ONE,) * arity, infix=True)
+        return OpRule(_terms(terms), (_ONE,) * arity)
     if op == "dot" and arity >= 2:
         return _dot_rule(arity)
     rule = _RULES.get(op)
@@ -187,7 +241,7 @@ def _power_rule(exponent: str) -> OpRule:
     else:
         m = format_number(n - 1)
         partial = Formula(f"{exponent}·$c0^{_text_exponent(m)}", rf"{exponent} \cdot $c0^{{{m}}}")
-    return OpRule(forward, (partial,), infix=True)
+    return OpRule(forward, (partial,))
 
 
 def _text_exponent(exponent: str) -> str:
@@ -208,7 +262,7 @@ def _dot_rule(arity: int) -> OpRule:
         x = w + 1
         terms.append((f"$c{w}·$c{x}", rf"$c{w} \cdot $c{x}"))
         partials += (Formula(f"$r{x}", f"$r{x}"), Formula(f"$r{w}", f"$r{w}"))
-    return OpRule(_terms(terms), tuple(partials), infix=True)
+    return OpRule(_terms(terms), tuple(partials))
 
 
 def _terms(terms: list[tuple[str, str]]) -> Formula:
@@ -218,8 +272,8 @@ def _terms(terms: list[tuple[str, str]]) -> Formula:
     return Formula(" + ".join(t for t, _ in terms), " + ".join(t for _, t in terms))
 
 
-# `$ci` in a template is child i as an operand (bracketed when compound),
-# `$ri` child i's plain name.
+# `$ci` in a template is child i as an operand (bracketed by the rule),
+# `$ri` child i's plain name (where the template brackets it already).
 _PLACEHOLDER = re.compile(r"\$([cr])(\d+)")
 
 
@@ -233,7 +287,7 @@ def _fill(
     def name(match: re.Match[str]) -> str:
         child = names[children[int(match[2])]]
         if match[1] == "c":
-            return _latex_atom(child) if latex else _atom(child)
+            return operand(child, latex)
         return _latex_name(child) if latex else child
 
     return _PLACEHOLDER.sub(name, template)
@@ -264,12 +318,8 @@ def local_formula(
 def partial_symbol(
     node: Value, index: int, names: Mapping[Value, str], latex: bool = False
 ) -> str:
-    """∂node/∂child written with the node's formula: '∂tanh(n)/∂n'."""
-    rule = op_rule(node._op, len(node._prev))
-    forward = forward_formula(node, names, latex)
-    if rule is not None and rule.infix:
-        forward = rf"\left({forward}\right)" if latex else f"({forward})"
-    child = node._prev[index]
-    if latex:
-        return rf"\frac{{\partial {forward}}}{{\partial {_latex_name(names[child])}}}"
-    return f"∂{forward}/∂{_atom(names[child])}"
+    """∂node/∂child written with the node's formula, bracketed by the rule:
+    '∂tanh(n)/∂n', '∂(x1·w1)/∂x1'."""
+    text = forward_formula(node, names)
+    forward = bracketed(text, forward_formula(node, names, latex) if latex else text, latex)
+    return _fraction(forward, operand(names[node._prev[index]], latex), latex)

@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 
 from micrograd.engine import Value, _as_float, no_grad
 
+__all__ = ["GradcheckError", "gradcheck", "jacobian", "numerical_grad"]
+
 Input = float | int | Value
 
 

@@ -21,6 +21,14 @@ from typing import cast
 from micrograd.engine import Value, _as_float, _value, sum_values
 from micrograd.functional import _log_sum_exp, _shifted
 
+__all__ = [
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "hinge",
+    "mse",
+]
+
 # torch.nn.functional.binary_cross_entropy floors every log at −100, so a
 # probability of exactly 0 or 1 gives a finite loss.
 LOG_FLOOR = -100.0

@@ -18,6 +18,8 @@ from collections.abc import Iterable
 
 from micrograd.engine import Value
 
+__all__ = ["Adam", "Optimizer", "SGD"]
+
 
 class Optimizer:
     """The parameters to update and a learning rate; `zero_grad()` clears the grads."""

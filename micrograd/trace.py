@@ -26,14 +26,25 @@ from typing import Any
 
 from micrograd.engine import Value, topological_order
 from micrograd.formulas import (
-    _atom,
-    _latex_atom,
     _latex_name,
+    bracketed,
     format_number,
     local_formula,
     node_names,
+    operand,
+    partial,
     partial_symbol,
 )
+
+__all__ = [
+    "MAX_PATHS",
+    "BackwardStep",
+    "BackwardTrace",
+    "EdgeStep",
+    "Explanation",
+    "explain",
+    "trace_backward",
+]
 
 # -- the backward trace -------------------------------------------------------
 
@@ -116,15 +127,14 @@ class BackwardTrace:
         root = self.names[self.root]
         seed = format_number(self.steps[0].upstream) if self.steps else "1"
         if latex:
-            r = _latex_name(root)
             return (
-                f"Backward from ${r} = {format_number(self.root.data)}$, seeded with "
-                rf"$\partial {r}/\partial {r} = {seed}$; each child's gradient "
+                f"Backward from ${_latex_name(root)} = {format_number(self.root.data)}$, "
+                f"seeded with ${partial(root, root, latex)} = {seed}$; each child's gradient "
                 "gains (local derivative) × (the node's gradient)."
             )
         return (
-            f"backward from {root} = {format_number(self.root.data)}, seeded with "
-            f"∂{root}/∂{root} = {seed}; each child's grad += local derivative × node grad"
+            f"backward from {operand(root)} = {format_number(self.root.data)}, seeded with "
+            f"{partial(root, root)} = {seed}; each child's grad += local derivative × node grad"
         )
 
     def _rows(self, latex: bool) -> list[list[str]]:
@@ -145,13 +155,12 @@ class BackwardTrace:
     def _header(self, latex: bool) -> list[str]:
         root = self.names[self.root]
         if latex:
-            r = _latex_name(root)
             return [
-                "step", "node", "op", rf"$\partial {r}/\partial \text{{node}}$", "child",
+                "step", "node", "op", f"${partial(root, 'node', latex)}$", "child",
                 "local derivative", "added to child.grad",
             ]
         return [
-            "step", "node", "op", f"∂{root}/∂node", "child",
+            "step", "node", "op", partial(root, "node"), "child",
             "local derivative ∂node/∂child", "added to child.grad",
         ]
 
@@ -179,40 +188,46 @@ class BackwardTrace:
     # -- pictures ---------------------------------------------------------------
 
     def captions(self) -> list[str]:
-        """One plain-text line per step: the node, its gradient and what it adds."""
+        """Each step in plain text: the node, its gradient, and one line per
+        child with the local derivative and what it adds to the child's grad."""
         root = self.names[self.root]
         captions = []
         for number, step in enumerate(self.steps, start=1):
+            kind = f"op {step.op}" if step.op else "a leaf"
+            upstream = format_number(step.upstream)
             lines = [
-                f"step {number}/{len(self.steps)}: {step.name} ({step.op or 'leaf'}), "
-                f"∂{root}/∂{step.name} = {format_number(step.upstream)}"
+                f"step {number}/{len(self.steps)}: {step.name} ({kind})",
+                f"{partial(root, step.name)} = {upstream}",
             ]
             for edge in step.edges:
                 lines.append(
-                    f"{edge.derivative}; {edge.child_name}.grad += "
-                    f"{format_number(edge.local)} × {format_number(step.upstream)} "
+                    f"{edge.derivative}; {operand(edge.child_name)}.grad += "
+                    f"{operand(format_number(edge.local))} × {operand(upstream)} "
                     f"= {format_number(edge.contribution)}"
                 )
             if not step.edges:
-                lines.append(f"{step.name} is a leaf: its gradient is complete")
+                lines.append(f"{operand(step.name)} is a leaf: its gradient is complete")
             captions.append("\n".join(lines))
         return captions
 
     def frames(self, rankdir: str = "LR", show_local_grads: bool = True) -> list[Any]:
-        """One `graphviz.Digraph` per step: the step's node highlighted, the
-        gradients known after it filled in, the others shown as unknown."""
+        """One `graphviz.Digraph` per step: its caption above the graph, the
+        step's node highlighted, the gradients known after it filled in, the
+        others shown as unknown."""
         # Imported here: tracing is core, drawing an extra that needs Graphviz.
-        from micrograd.viz import draw_dot
+        from micrograd.viz import draw_frame
 
+        steps = zip(self.steps, self.known_grads(), self.captions(), strict=True)
         return [
-            draw_dot(
+            draw_frame(
                 self.root,
+                caption,
                 rankdir=rankdir,
                 show_local_grads=show_local_grads,
                 highlight=step.node,
                 grads=known,
             )
-            for step, known in zip(self.steps, self.known_grads(), strict=True)
+            for step, known, caption in steps
         ]
 
     def stepper(self, rankdir: str = "LR", show_local_grads: bool = True) -> Any:
@@ -308,18 +323,16 @@ class Explanation:
 
     def _symbol(self, top: Value, bottom: Value, latex: bool) -> str:
         """∂top/∂bottom with the nodes' names."""
-        t, b = self.names[top], self.names[bottom]
-        if latex:
-            return rf"\frac{{\partial {_latex_name(t)}}}{{\partial {_latex_name(b)}}}"
-        return f"∂{_atom(t)}/∂{_atom(b)}"
+        return partial(self.names[top], self.names[bottom], latex)
 
     def _step_name(self, edge: Edge) -> str:
         """The child an edge leads to, with its place when the parent uses it twice."""
         parent, index = edge
         child = parent._prev[index]
+        name = operand(self.names[child])
         if parent._prev.count(child) == 1:
-            return self.names[child]
-        return f"{self.names[child]} (operand {index + 1} of {self.names[parent]})"
+            return name
+        return f"{name} (operand {index + 1} of {operand(self.names[parent])})"
 
     def _path_lines(self, path: list[Edge], latex: bool) -> list[str]:
         """The product along one path: symbols, then formulas, then numbers."""
@@ -330,13 +343,13 @@ class Explanation:
         for parent, index in path:
             child = parent._prev[index]
             symbols.append(self._symbol(parent, child, latex))
-            formula = local_formula(parent, index, self.names, latex)
             number = format_number(parent.local_grads[index])
-            numbers.append(_latex_atom(number) if latex else _atom(number))
-            if formula is None:  # an op with no formula (built by hand): its number
-                formulas.append(numbers[-1])
-            else:
-                formulas.append(_latex_atom_formula(formula) if latex else _atom_formula(formula))
+            # The text decides the brackets, for the LaTeX too: one rule. An op
+            # with no formula (built by hand) shows its number, as an operand.
+            formula = local_formula(parent, index, self.names) or number
+            shown = local_formula(parent, index, self.names, latex) or number
+            numbers.append(operand(number, latex))
+            formulas.append(bracketed(formula, shown, latex))
         lines = [times.join(symbols)]
         if formulas != numbers:
             lines.append(times.join(formulas))
@@ -355,7 +368,8 @@ class Explanation:
                 if edge.child in self._on_the_way:
                     symbol = self._symbol(self.root, step.node, latex) + times
                     symbol += self._symbol(step.node, edge.child, latex)
-                    number = format_number(step.upstream) + times + _atom(format_number(edge.local))
+                    number = operand(format_number(step.upstream), latex) + times
+                    number += operand(format_number(edge.local), latex)
                     terms.setdefault(edge.child, []).append((symbol, number))
         lines = []
         for step in self._trace.steps:
@@ -372,7 +386,7 @@ class Explanation:
     # -- text ---------------------------------------------------------------------
 
     def __str__(self) -> str:
-        root, wrt = self.names[self.root], self.names[self.wrt]
+        root, wrt = operand(self.names[self.root]), operand(self.names[self.wrt])
         whole = self._symbol(self.root, self.wrt, latex=False)
         if self.path_count == 0:
             return f"{whole} = 0: no path leads from {root} to {wrt}"
@@ -399,7 +413,7 @@ class Explanation:
                 lines += [f"  = {line}" for line in body[1:]]
             lines.append("")
             if len(self.paths) > 1:
-                parts = " + ".join(_atom(format_number(_product(p))) for p in self.paths)
+                parts = " + ".join(operand(format_number(_product(p))) for p in self.paths)
                 lines.append(f"{whole} = {parts} = {format_number(self.total)}")
             else:
                 lines.append(f"{whole} = {format_number(self.total)}")
@@ -438,7 +452,9 @@ class Explanation:
                 rows += [f"&= {line}" for line in body[1:]]
             total = format_number(self.total)
             if len(self.paths) > 1:
-                parts = " + ".join(_latex_atom(format_number(_product(p))) for p in self.paths)
+                parts = " + ".join(
+                    operand(format_number(_product(p)), latex=True) for p in self.paths
+                )
                 total = f"{parts} = {total}"
             rows.append(f"{whole} &= {total}")
         return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
@@ -448,7 +464,7 @@ class Explanation:
 
     def _repr_markdown_(self) -> str:
         root, wrt = self.names[self.root], self.names[self.wrt]
-        r, w = _latex_name(root), _latex_name(wrt)
+        r, w = operand(root, latex=True), operand(wrt, latex=True)
         if self.path_count == 0:
             intro = f"${r}$ does not depend on ${w}$."
         elif self.paths is None:
@@ -472,15 +488,6 @@ def _product(path: list[Edge]) -> float:
     for parent, index in path:
         product *= parent.local_grads[index]
     return product
-
-
-def _atom_formula(formula: str) -> str:
-    """A factor in a product, in parentheses if it has a sum or difference."""
-    return f"({formula})" if " " in formula else formula
-
-
-def _latex_atom_formula(formula: str) -> str:
-    return rf"\left({formula}\right)" if " " in formula.strip() else formula
 
 
 def explain(root: Value, wrt: Value, max_paths: int = MAX_PATHS) -> Explanation:

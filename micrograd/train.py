@@ -23,6 +23,17 @@ from micrograd import losses
 from micrograd.engine import Value, no_grad, sum_values
 from micrograd.optim import Optimizer, _check_hyper
 
+__all__ = [
+    "LOSSES",
+    "LOSS_LABELS",
+    "History",
+    "Model",
+    "batch_loss",
+    "evaluate",
+    "fit",
+    "train_step",
+]
+
 # The labels (see datasets) that each loss expects.
 LOSS_LABELS = {"hinge": "sign", "mse": "sign", "bce": "index", "cross_entropy": "index"}
 LOSSES = tuple(LOSS_LABELS)

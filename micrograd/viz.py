@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import html
+import os
 import re
 import uuid
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
@@ -21,7 +22,20 @@ from contextlib import contextmanager
 from typing import Any
 
 from micrograd.engine import Value, no_grad, topological_order
+from micrograd.files import write_atomically
 from micrograd.formulas import format_number, forward_formula, node_names
+
+__all__ = [
+    "GraphvizMissing",
+    "Stepper",
+    "draw_dot",
+    "draw_frame",
+    "inline_svg",
+    "plot_decision_boundary",
+    "plot_function",
+    "svg_for_html",
+    "to_dot",
+]
 
 # -- the computation graph as DOT text ------------------------------------------
 
@@ -123,6 +137,20 @@ def _dot_statements(
             edge = f"{ids[child]} -> {target}"
             lines.append(f"{edge} [{' '.join(attributes)}]" if attributes else edge)
     return [f"\t{line}\n" for line in lines]
+
+
+def draw_frame(root: Value, caption: str, **kwargs: Any) -> Any:
+    """`draw_dot(root, **kwargs)` with `caption` written above the graph, line
+    by line and left-aligned: one frame of a backward pass, readable alone."""
+    graph = draw_dot(root, **kwargs)
+    graph.body.append(f"\tgraph [label={_left_aligned(caption)} labelloc=t labeljust=l]\n")
+    return graph
+
+
+def _left_aligned(text: str) -> str:
+    """A DOT string literal whose every line ends left-aligned (\\l)."""
+    lines = [line.replace("\\", "\\\\").replace('"', '\\"') for line in text.splitlines()]
+    return '"' + "".join(f"{line}\\l" for line in lines) + '"'
 
 
 def _highlighted(highlight: Value | Collection[Value] | None) -> set[Value]:
@@ -246,8 +274,13 @@ _STEPPER_SCRIPT = """
 
 
 class Stepper:
-    """SVG frames with previous/next buttons and a slider, each frame with its
-    caption: self-contained HTML with inline JavaScript, nothing fetched."""
+    """SVG frames with previous/next buttons and a slider: self-contained HTML
+    with inline JavaScript, nothing fetched. Jupyter shows it inline; `save`
+    writes it as a page to open in a browser.
+
+    Each frame shows its own caption (as `BackwardTrace.frames` draw it);
+    `captions` gives the same text to screen readers, one per frame.
+    """
 
     def __init__(self, frames: Sequence[str], captions: Sequence[str]) -> None:
         if not frames:
@@ -259,6 +292,13 @@ class Stepper:
 
     def __len__(self) -> int:
         return len(self.frames)
+
+    def __repr__(self) -> str:
+        # What a terminal shows, where the frames cannot be: how to see them.
+        return (
+            f"<Stepper of {len(self.frames)} frames: Jupyter shows it; elsewhere "
+            f"save it with .save('backward.html') and open that in a browser>"
+        )
 
     def _repr_html_(self) -> str:
         # A random id: saved notebooks keep old outputs, so a counter could repeat.
@@ -276,8 +316,8 @@ class Stepper:
         for k, (frame, caption) in enumerate(zip(self.frames, self.captions, strict=True)):
             display = "block" if k == 0 else "none"
             parts.append(
-                f'<div class="mg-frame" style="display:{display};overflow-x:auto">{frame}'
-                f"<pre>{html.escape(caption)}</pre></div>"
+                f'<div class="mg-frame" role="img" aria-label="{html.escape(caption)}" '
+                f'style="display:{display};overflow-x:auto">{frame}</div>'
             )
         parts.append("</div>")
         parts.append(f"<script>{_STEPPER_SCRIPT % {'id': box}}</script>")
@@ -286,10 +326,15 @@ class Stepper:
     def page(self) -> str:
         """The stepper as a whole HTML page, to save and open in a browser."""
         return (
-            '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
-            "<title>micrograd backward</title></head><body>\n"
+            '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            "<title>micrograd: the backward pass, step by step</title></head>"
+            '<body style="font-family:sans-serif">\n'
             f"{self._repr_html_()}\n</body></html>\n"
         )
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write `page()` to `path` (e.g. "backward.html"), atomically."""
+        write_atomically(path, self.page())
 
 
 # -- plots ---------------------------------------------------------------------------
@@ -316,15 +361,64 @@ def _axes(ax: Any, caller: str) -> Any:
     return new_ax
 
 
-def _score(out: object, caller: str) -> float:
-    """The number a model returned: a Value, a plain number, or [Value]."""
-    if isinstance(out, (list, tuple)) and len(out) == 1:
-        out = out[0]
-    if isinstance(out, Value):
-        return out.data
-    if isinstance(out, (int, float)) and not isinstance(out, bool):
-        return float(out)
-    raise TypeError(f"{caller}: the model must return a Value, got {type(out).__name__}: {out!r}")
+# Okabe and Ito's colours, told apart with every common colour-vision
+# deficiency; the first two, blue and orange, are the safest pair. Each class
+# also has its own marker, so the points read even in grey.
+_CLASS_COLOURS = (
+    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"
+)
+_CLASS_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+
+
+def _scores(out: object, caller: str) -> list[float]:
+    """The numbers a model returned: one score (a Value, a number, [Value])
+    or one per class (a list of them)."""
+    items = list(out) if isinstance(out, (list, tuple)) else [out]
+    scores = []
+    for item in items:
+        if isinstance(item, Value):
+            scores.append(item.data)
+        elif isinstance(item, (int, float)) and not isinstance(item, bool):
+            scores.append(float(item))
+        else:
+            raise TypeError(
+                f"{caller}: the model must return a Value or a list of Values, "
+                f"got {type(out).__name__}: {out!r}"
+            )
+    if not scores:
+        raise TypeError(f"{caller}: the model returned an empty list")
+    return scores
+
+
+def _class_indices(y: Sequence[float], width: int, caller: str) -> tuple[list[int], list[str]]:
+    """Each point's class index, and each class's label as the legend shows it,
+    for a model that gives `width` scores.
+
+    One score separates two classes, labelled −1/+1 or 0/1, the lower one
+    below the threshold; k scores, k classes labelled 0 … k − 1."""
+    values = set(y)
+    if width == 1:
+        if values <= {-1, 1}:
+            return [1 if label == 1 else 0 for label in y], ["-1", "+1"]
+        if not values <= {0, 1}:
+            raise ValueError(
+                f"{caller}: a model with one score separates two classes, labelled "
+                f"-1/+1 or 0/1, but y holds {sorted(values)}"
+            )
+        width = 2
+    for label in y:
+        if label not in range(width) or isinstance(label, bool):
+            raise ValueError(
+                f"{caller}: the model gives {width} class scores, so every label must be "
+                f"a class index 0 … {width - 1}, got {label!r}"
+            )
+    return [int(label) for label in y], [str(c) for c in range(width)]
+
+
+def _tint(colour: str, amount: float = 0.65) -> tuple[float, float, float]:
+    """The colour (#rrggbb) mixed with white, for the shading behind the points."""
+    r, g, b = (int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    return (r + (1 - r) * amount, g + (1 - g) * amount, b + (1 - b) * amount)
 
 
 def plot_decision_boundary(
@@ -336,11 +430,17 @@ def plot_decision_boundary(
     resolution: int = 60,
     threshold: float = 0.0,
 ) -> Any:
-    """Colour the plane by the side of `threshold` the model's score falls on,
-    and scatter the points `X` coloured by their labels `y`. Returns the Axes.
+    """Shade the plane by the class the model predicts there and mark the
+    points `X` by their labels `y`, with axis labels and a legend. Returns the
+    Axes.
 
-    The model is evaluated on a `resolution` × `resolution` grid spanning the
-    points plus a margin, under `no_grad()`, each point given as [Value, Value].
+    A model that returns one score separates two classes, labelled −1/+1 or
+    0/1: the upper one where the score is above `threshold`. A model that
+    returns k scores (a list of k Values) predicts the class of its largest
+    score, labels 0 … k − 1 (up to 8 classes). The model is evaluated on a
+    `resolution` × `resolution` grid spanning the points plus a margin, under
+    `no_grad()`, each point given as [Value, Value]. Colours stay apart for
+    colour-blind readers, and each class has its own marker.
     """
     caller = "plot_decision_boundary"
     if len(X) == 0:
@@ -352,31 +452,51 @@ def plot_decision_boundary(
             raise ValueError(f"{caller}: every point must have 2 coordinates, got {point!r}")
     if resolution < 2:
         raise ValueError(f"{caller}: resolution must be at least 2, got {resolution}")
-    ax = _axes(ax, caller)
+    if ax is None:
+        _pyplot(caller)  # without matplotlib, fail before the slow part
 
     xs = _grid_axis([p[0] for p in X], resolution)
     ys = _grid_axis([p[1] for p in X], resolution)
-    # score − threshold, one row per y, one column per x (the layout contourf
-    # expects): the boundary is where it crosses 0.
-    margins: list[list[float]] = []
+    # The scores, one row per y, one column per x (the layout contourf expects).
     with no_grad():
-        for gy in ys:
-            margins.append(
-                [_score(model([Value(gx), Value(gy)]), caller) - threshold for gx in xs]
-            )
+        grid = [[_scores(model([Value(gx), Value(gy)]), caller) for gx in xs] for gy in ys]
+    width = len(grid[0][0])
+    if any(len(scores) != width for row in grid for scores in row):
+        raise ValueError(f"{caller}: the model returned different numbers of scores")
+    count = 2 if width == 1 else width
+    if count > len(_CLASS_COLOURS):
+        raise ValueError(
+            f"{caller}: {count} classes are more than the {len(_CLASS_COLOURS)} "
+            "this plot can tell apart"
+        )
+    classes, names = _class_indices(y, width, caller)
+    ax = _axes(ax, caller)
 
-    # contourf interpolates between grid points, so the boundary comes out
-    # smooth rather than a staircase; levels reaching past the data on both
-    # sides keep both colours even when one side is empty. Light red below
-    # the threshold, light blue above, as the points' RdBu.
-    low = min(-1.0, min(min(row) for row in margins))
-    high = max(1.0, max(max(row) for row in margins))
-    ax.contourf(xs, ys, margins, levels=[low, 0.0, high], colors=["#f4a582", "#92c5de"])
-    ax.scatter(
-        [p[0] for p in X], [p[1] for p in X], c=list(y), cmap="RdBu", s=20, edgecolors="k"
-    )
+    # Each class's margin over the best other class (for one score, its side
+    # of the threshold) is ≥ 0 exactly where the model predicts it; contourf
+    # interpolates between grid points, so the boundaries come out smooth.
+    for c in range(count):
+        if width == 1:
+            sign = 1.0 if c == 1 else -1.0
+            margins = [[sign * (s[0] - threshold) for s in row] for row in grid]
+        else:
+            margins = [[s[c] - max(s[:c] + s[c + 1 :]) for s in row] for row in grid]
+        top = max(max(row) for row in margins)
+        if top > 0.0:
+            ax.contourf(xs, ys, margins, levels=[0.0, top], colors=[_tint(_CLASS_COLOURS[c])])
+    for c in range(count):
+        points = [p for p, k in zip(X, classes, strict=True) if k == c]
+        if points:
+            ax.scatter(
+                [p[0] for p in points], [p[1] for p in points], s=24, linewidths=0.6,
+                c=_CLASS_COLOURS[c], marker=_CLASS_MARKERS[c], edgecolors="black",
+                label=f"y = {names[c]}",
+            )
     ax.set_xlim(xs[0], xs[-1])
     ax.set_ylim(ys[0], ys[-1])
+    ax.set_xlabel("x1")
+    ax.set_ylabel("x2")
+    ax.legend(title="points: label\nshading: predicted", fontsize="small", title_fontsize="small")
     return ax
 
 

@@ -42,6 +42,31 @@ def test_load_into_an_existing_model(tmp_path: Path) -> None:
     assert target.state_dict() == model(seed=1).state_dict()
 
 
+def test_the_lecture_network_round_trips_and_is_told_apart(tmp_path: Path) -> None:
+    lecture = MLP(3, [4, 4, 1], activation="tanh", output_activation="tanh",
+                  bias_init="uniform", rng=random.Random(1))
+    path = tmp_path / "lecture.json"
+    save(lecture, path)
+    assert json.loads(path.read_text())["model"] == {
+        "type": "MLP", "nin": 3, "nouts": [4, 4, 1], "activation": "tanh",
+        "output_activation": "tanh", "bias_init": "uniform",
+    }
+    loaded = load(path)
+    assert (loaded.output_activation, loaded.bias_init) == ("tanh", "uniform")
+    x = [0.5, -1.0, 2.0]
+    assert loaded(x).data == lecture(x).data  # type: ignore[union-attr]
+    classic_shape = MLP(3, [4, 4, 1], activation="tanh", rng=random.Random(1))
+    with pytest.raises(CheckpointError, match=r"holds an MLP 3-4-4-1 \(tanh, output_activation "
+                                              r"tanh, bias_init uniform\), but the model is an "
+                                              r"MLP 3-4-4-1 \(tanh\)"):
+        load_into(classic_shape, path)
+    document = json.loads(path.read_text())
+    document["model"]["output_activation"] = "softmax"
+    path.write_text(json.dumps(document))
+    with pytest.raises(CheckpointError, match='"output_activation" must be one of'):
+        load(path)
+
+
 def test_the_file_is_versioned_json(tmp_path: Path) -> None:
     path = tmp_path / "model.json"
     save(model(), path)

@@ -153,7 +153,7 @@ def test_bad_graph_input_exits_2_with_one_line(
 def test_explain_prints_the_chain_rule(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = run(["explain", *NEURON, "--wrt", "x1"], capsys)
     assert (status, err) == (0, "")
-    assert "path 1: tanh(x1 * w1 + x2 * w2 + b) → x1 * w1 + x2 * w2 + b" in out
+    assert "path 1: tanh(x1 * w1 + x2 * w2 + b) → (x1 * w1 + x2 * w2 + b)" in out
     assert "backward gives x1.grad = -1.5 (the same)" in out
 
 

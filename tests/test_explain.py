@@ -28,7 +28,7 @@ def test_the_lecture_neuron_written_out() -> None:
     explanation = explain(o, v["x1"])
     assert explanation.path_count == 1
     text = str(explanation)
-    assert "path 1: o → n → x1*w1 + x2*w2 → x1*w1 → x1" in text
+    assert "path 1: o → n → (x1*w1 + x2*w2) → (x1*w1) → x1" in text
     assert "∂o/∂n · ∂n/∂(x1*w1 + x2*w2) · ∂(x1*w1 + x2*w2)/∂(x1*w1) · ∂(x1*w1)/∂x1" in text
     assert "= (1 − tanh²(n)) · 1 · 1 · w1" in text
     assert "= 0.5 · 1 · 1 · (-3)" in text
@@ -159,3 +159,23 @@ def test_the_repr_counts_one_path_in_the_singular() -> None:
     z = x * x
     z.label = "z"
     assert repr(explain(z, x)).endswith(": 2 paths>")
+
+
+def test_compound_names_are_bracketed_in_the_text_and_the_latex() -> None:
+    x, y = Value(2.0, label="x"), Value(3.0, label="y")
+    xy = x * y
+    xy.label = "x * y"
+    root = xy + x
+    root.label = "x * y + x"
+    explanation = explain(root, x)
+    text = str(explanation)
+    assert "path 1: (x * y + x) → (x * y) → x" in text
+    assert "∂(x * y + x)/∂(x * y) · ∂(x * y)/∂x" in text
+    assert text.splitlines()[-1] == "backward gives x.grad = 4 (the same)"
+    latex = explanation.latex()
+    assert (
+        r"\frac{\partial \left(\text{x * y + x}\right)}{\partial \left(\text{x * y}\right)}"
+        in latex
+    )
+    markdown = explanation._repr_markdown_()
+    assert r"from $\left(\text{x * y + x}\right)$ to $x$" in markdown

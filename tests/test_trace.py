@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 
@@ -15,9 +16,12 @@ from micrograd.engine import Value, dot, sum_values, topological_order
 from micrograd.formulas import (
     format_number,
     forward_formula,
+    is_atom,
     local_formula,
     node_names,
     op_rule,
+    operand,
+    partial,
     partial_symbol,
 )
 from micrograd.trace import BackwardTrace, trace_backward
@@ -254,7 +258,7 @@ def test_the_formula_of_each_op_names_the_right_children() -> None:
     assert formulas(x.exp()) == ["exp(x)"]
     assert formulas(x.log()) == ["1/x"]
     assert formulas(x.sigmoid()) == ["σ(x)·(1 − σ(x))"]
-    assert formulas(x.relu()) == ["1 if x > 0 else 0"]
+    assert formulas(x.relu()) == ["(1 if x > 0 else 0)"]
     assert formulas(dot([x], [y], bias=Value(1.0, label="b"))) == ["1", "y", "x"]
     assert formulas(sum_values([x, y])) == ["1", "1"]
     assert formulas(sum_values([x, y], start=1.0)) == ["1", "1", "1"]
@@ -294,6 +298,92 @@ def test_node_names_use_labels_numbers_and_positions() -> None:
     assert format_number(-0.0) == "0" and format_number(1 / 3) == "0.333333"
 
 
+# -- one bracketing rule for every formula -------------------------------------------
+
+
+def spelled_out_neuron() -> Value:
+    """The lecture neuron with every inner node named by its formula, as the
+    command line names them: compound names everywhere."""
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    nodes = [x1 * w1, x2 * w2]
+    nodes.append(nodes[0] + nodes[1])
+    nodes.append(nodes[2] + b)
+    nodes.append(nodes[3].tanh())
+    labels = ["x1 * w1", "x2 * w2", "x1 * w1 + x2 * w2", "x1 * w1 + x2 * w2 + b",
+              "tanh(x1 * w1 + x2 * w2 + b)"]
+    for node, label in zip(nodes, labels, strict=True):
+        node.label = label
+    return nodes[-1]
+
+
+@pytest.mark.parametrize(
+    ("text", "atom"),
+    [
+        ("x1", True), ("w_out", True), ("σ", True), ("0.5", True), ("1e-07", True),
+        ("inf", True), ("tanh(a + b)", True), ("tanh²(n)", True), ("(a + b)", True),
+        ("((a))", True), ("f()", True),
+        ("-3", False), ("-inf", False), ("x1 * w1", False), ("x1*w1", False), ("a b", False),
+        ("tanh(a) + tanh(b)", False), ("(a)·(b)", False), ("1 − tanh²(n)", False),
+        ("x^2", False), ("(a + b", False), ("", False),
+    ],
+)
+def test_what_reads_as_one_unit(text: str, atom: bool) -> None:
+    assert is_atom(text) is atom
+    assert operand(text) == (text if atom else f"({text})")
+
+
+def test_partial_brackets_compound_names_in_text_and_latex() -> None:
+    assert partial("o", "x1") == "∂o/∂x1"
+    assert partial("tanh(n)", "x1 * w1 + b") == "∂tanh(n)/∂(x1 * w1 + b)"
+    assert partial("o", "x1 * w1", latex=True) == (
+        r"\frac{\partial o}{\partial \left(\text{x1 * w1}\right)}"
+    )
+
+
+def test_captions_can_be_read_one_way_only() -> None:
+    captions = trace_backward(spelled_out_neuron()).captions()
+    assert captions[1].splitlines() == [
+        "step 2/10: x1 * w1 + x2 * w2 + b (op +)",
+        "∂tanh(x1 * w1 + x2 * w2 + b)/∂(x1 * w1 + x2 * w2 + b) = 0.5",
+        "∂((x1 * w1 + x2 * w2) + b)/∂(x1 * w1 + x2 * w2) = 1; "
+        "(x1 * w1 + x2 * w2).grad += 1 × 0.5 = 0.5",
+        "∂((x1 * w1 + x2 * w2) + b)/∂b = 1; b.grad += 1 × 0.5 = 0.5",
+    ]
+    assert captions[0].splitlines()[2] == (
+        "∂tanh(x1 * w1 + x2 * w2 + b)/∂(x1 * w1 + x2 * w2 + b) = 1 − tanh²(x1 * w1 + x2 * w2 + b)"
+        " = 0.5; (x1 * w1 + x2 * w2 + b).grad += 0.5 × 1 = 0.5"
+    )
+    # A negative number is an operand like any other.
+    assert captions[7].splitlines()[2] == "∂(x1·w1)/∂x1 = w1 = -3; x1.grad += (-3) × 0.5 = -1.5"
+
+
+def test_the_table_brackets_a_compound_root_as_the_captions_do() -> None:
+    x, w, b = Value(2.0, label="x"), Value(-3.0, label="w"), Value(1.0, label="b")
+    root = x * w + b
+    root.label = "x * w + b"
+    trace = trace_backward(root)
+    text = str(trace)
+    assert text.splitlines()[0] == (
+        "backward from (x * w + b) = -5, seeded with ∂(x * w + b)/∂(x * w + b) = 1; "
+        "each child's grad += local derivative × node grad"
+    )
+    assert "∂(x * w + b)/∂node" in text.splitlines()[2]
+    markdown = trace._repr_markdown_()
+    assert r"$\frac{\partial \left(\text{x * w + b}\right)}{\partial \mathit{node}}$" in markdown
+
+
+def test_latex_brackets_where_the_text_does() -> None:
+    o = spelled_out_neuron()
+    edge = trace_backward(o)[1].edges[0]  # (x1 * w1 + x2 * w2 + b) → (x1 * w1 + x2 * w2)
+    assert edge.derivative.startswith("∂((x1 * w1 + x2 * w2) + b)/∂(x1 * w1 + x2 * w2) = ")
+    assert edge.derivative_latex.startswith(
+        r"\frac{\partial \left(\left(\text{x1 * w1 + x2 * w2}\right) + b\right)}"
+        r"{\partial \left(\text{x1 * w1 + x2 * w2}\right)} = "
+    )
+
+
 # -- frames and the stepper ------------------------------------------------------------
 
 
@@ -311,6 +401,24 @@ def test_frames_one_per_step_highlight_the_step_and_fill_in_known_grads() -> Non
     assert re.search(r"\tv0 \[.*fillcolor", last)  # x1 is the last step
 
 
+def test_each_frame_shows_its_caption_above_the_graph() -> None:
+    require_module("graphviz")
+    trace = trace_backward(spelled_out_neuron())
+    for frame, caption in zip(trace.frames(), trace.captions(), strict=True):
+        lines = caption.splitlines()
+        label = "".join(f"{line}\\l" for line in lines)  # each line left-aligned
+        assert f'\tgraph [label="{label}" labelloc=t labeljust=l]' in frame.source
+
+
+def test_a_rendered_frame_holds_its_caption_text() -> None:
+    require_module("graphviz")
+    require_dot()
+    trace = trace_backward(spelled_out_neuron())
+    svg = trace.frames()[1].pipe(format="svg", encoding="utf-8")
+    for line in trace.captions()[1].splitlines():
+        assert f">{html.escape(line, quote=False)}</text>" in svg
+
+
 def test_stepper_has_one_svg_frame_per_step_and_no_url() -> None:
     require_module("graphviz")
     require_dot()
@@ -326,8 +434,10 @@ def test_stepper_has_one_svg_frame_per_step_and_no_url() -> None:
 def test_captions_give_each_step_in_words() -> None:
     o, _ = neuron()
     captions = trace_backward(o).captions()
-    assert captions[0].splitlines()[0] == "step 1/10: o (tanh), ∂o/∂o = 1"
-    assert captions[-1].endswith("x1 is a leaf: its gradient is complete")
+    assert captions[0].splitlines()[:2] == ["step 1/10: o (op tanh)", "∂o/∂o = 1"]
+    assert captions[-1].splitlines() == [
+        "step 10/10: x1 (a leaf)", "∂o/∂x1 = -1.5", "x1 is a leaf: its gradient is complete"
+    ]
 
 
 def test_repr_and_sequence_protocol() -> None:

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import math
+import os
+import random
 import re
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from conftest import require_dot, require_module
 
 from micrograd.engine import Value, dot, sum_values
+from micrograd.nn import MLP
 from micrograd.viz import (
+    _CLASS_COLOURS,
     GraphvizMissing,
     Stepper,
     _digraph_class,
+    _tint,
     draw_dot,
     plot_decision_boundary,
     plot_function,
@@ -141,6 +148,9 @@ def test_sum_and_dot_nodes_show_their_formula() -> None:
     w1, w2, x1, x2 = (Value(float(i), label=n) for i, n in enumerate(["w1", "w2", "x1", "x2"]))
     text = to_dot(dot([w1, w2], [x1, x2], bias=c))
     assert 'label="dot\\nc + w1·x1 + w2·x2"' in text
+    ab = a + b
+    ab.label = "a + b"
+    assert 'label="dot\\n(a + b) + (a + b)·c"' in to_dot(dot([ab], [c], bias=ab))
 
 
 def test_a_node_built_by_hand_without_op_links_children_directly() -> None:
@@ -231,9 +241,41 @@ def test_stepper_html_has_one_frame_per_step_controls_and_no_url() -> None:
     assert html.count("display:block") == 1
     assert 'type="range" min="0" max="2"' in html
     assert "data-step=\"-1\"" in html and "data-step=\"1\"" in html
-    assert "<script>" in html and "first &lt;step&gt;" in html
+    assert "<script>" in html
+    # The frames show their captions; the page gives them to screen readers once more.
+    assert 'role="img" aria-label="first &lt;step&gt;"' in html
+    assert "<pre>" not in html
     assert "http" not in html and "src=" not in html
     assert stepper.page().startswith("<!DOCTYPE html>")
+
+
+def test_a_stepper_saves_as_a_page_atomically(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stepper = Stepper(["<svg><text>one</text></svg>", "<svg/>"], ["one", "two"])
+    path = tmp_path / "backward.html"
+    stepper.save(path)
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>") and text.count('class="mg-frame"') == 2
+    same_ids = re.compile(r"micrograd-stepper-[0-9a-f]+")
+    assert same_ids.sub("ID", text) == same_ids.sub("ID", stepper.page())
+
+    def crash(fd: int) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "fsync", crash)
+    with pytest.raises(OSError, match="disk full"):
+        Stepper(["<svg/>"], ["other"]).save(path)
+    assert path.read_text(encoding="utf-8") == text
+    assert os.listdir(tmp_path) == ["backward.html"]
+
+
+def test_a_stepper_in_a_terminal_says_how_to_see_it() -> None:
+    stepper = Stepper(["<svg/>", "<svg/>"], ["one", "two"])
+    assert repr(stepper) == (
+        "<Stepper of 2 frames: Jupyter shows it; elsewhere save it with "
+        ".save('backward.html') and open that in a browser>"
+    )
 
 
 def test_two_steppers_do_not_share_an_element_id() -> None:
@@ -264,11 +306,78 @@ def test_plot_decision_boundary_colours_the_plane_by_the_score(pyplot: object) -
     y = [-1, 1, 1, -1]
     ax = plot_decision_boundary(model, X, y, resolution=20)
     assert len(calls) == 400 and set(calls) == {0}
-    assert len(ax.collections) >= 2  # the filled regions and the points
-    points = ax.collections[-1].get_offsets()
-    assert [list(p) for p in points] == X
+    low_region, high_region = ax.collections[:2]  # the shading, one region per class
+    assert [tuple(c) for c in low_region.get_facecolor()[:, :3]] == [_tint("#0072B2")]
+    assert [tuple(c) for c in high_region.get_facecolor()[:, :3]] == [_tint("#E69F00")]
+    below, above = ax.collections[-2:]  # the points, one scatter per class
+    assert [list(p) for p in below.get_offsets()] == [X[0], X[3]]
+    assert [list(p) for p in above.get_offsets()] == [X[1], X[2]]
     low, high = ax.get_xlim()
     assert low < -1.0 and high > 2.0
+
+
+def test_plot_decision_boundary_labels_its_axes_and_classes(pyplot: object) -> None:
+    ax = plot_decision_boundary(lambda p: p[0], [[-1.0, 0.0], [1.0, 1.0]], [-1, 1], resolution=5)
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("x1", "x2")
+    legend = ax.get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == ["y = -1", "y = +1"]
+    assert "predicted" in legend.get_title().get_text()
+    ax = plot_decision_boundary(lambda p: p[0], [[-1.0, 0.0], [1.0, 1.0]], [0, 1], resolution=5)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["y = 0", "y = 1"]
+
+
+def test_plot_decision_boundary_shades_the_class_of_the_largest_score(pyplot: object) -> None:
+    def model(p: list[Value]) -> list[Value]:  # class 0 right, 1 up, 2 down-left
+        return [p[0], p[1], -p[0] - p[1]]
+
+    X = [[2.0, 0.0], [0.0, 2.0], [-2.0, -2.0], [1.5, 0.5]]
+    ax = plot_decision_boundary(model, X, [0, 1, 2, 0], resolution=30)
+    assert len(ax.collections) == 3 + 3  # three regions, three classes of points
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["y = 0", "y = 1", "y = 2"]
+    markers = {tuple(c.get_paths()[0].vertices.round(3).flatten()) for c in ax.collections[3:]}
+    assert len(markers) == 3  # each class its own marker, not only its own colour
+    points = ax.collections[3].get_offsets()
+    assert [list(p) for p in points] == [X[0], X[3]]
+    # A classic MLP with three outputs plots too.
+    plot_decision_boundary(MLP(2, [4, 3], rng=random.Random(0)), X, [0, 1, 2, 0], resolution=4)
+
+
+# Machado, Oliveira and Fernandes (2009): linear-RGB matrices simulating full
+# protanopia, deuteranopia and tritanopia.
+CVD = {
+    "protanopia": ((0.152286, 1.052583, -0.204868), (0.114503, 0.786281, 0.099216),
+                   (-0.003882, -0.048116, 1.051998)),
+    "deuteranopia": ((0.367322, 0.860646, -0.227968), (0.280085, 0.672501, 0.047413),
+                     (-0.011820, 0.042940, 0.968881)),
+    "tritanopia": ((1.255528, -0.076749, -0.178779), (-0.078411, 0.930809, 0.147602),
+                   (0.004733, 0.691367, 0.303900)),
+}
+
+
+Matrix = tuple[tuple[float, ...], ...]
+
+
+def seen_with(rgb: tuple[float, float, float], matrix: Matrix) -> list[float]:
+    """The colour as CIELAB, as a reader with this deficiency sees it."""
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    r, g, b = (min(1.0, max(0.0, sum(m * c for m, c in zip(row, linear, strict=True))))
+               for row in matrix)
+    xyz = (0.4124 * r + 0.3576 * g + 0.1805 * b, 0.2126 * r + 0.7152 * g + 0.0722 * b,
+           0.0193 * r + 0.1192 * g + 0.9505 * b)
+    fx, fy, fz = (t ** (1 / 3) if t > 0.008856 else 7.787 * t + 16 / 116
+                  for t in (xyz[0] / 0.95047, xyz[1], xyz[2] / 1.08883))
+    return [116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)]
+
+
+@pytest.mark.parametrize("deficiency", list(CVD))
+def test_two_classes_stay_apart_for_colour_blind_readers(deficiency: str) -> None:
+    def rgb(colour: str) -> tuple[float, float, float]:
+        return (int(colour[1:3], 16) / 255, int(colour[3:5], 16) / 255, int(colour[5:7], 16) / 255)
+
+    first, second = _CLASS_COLOURS[:2]
+    for a, b, least in [(rgb(first), rgb(second), 40.0), (_tint(first), _tint(second), 30.0)]:
+        distance = math.dist(seen_with(a, CVD[deficiency]), seen_with(b, CVD[deficiency]))
+        assert distance > least  # CIE76 ΔE; about 2 is a just noticeable difference
 
 
 def test_plot_decision_boundary_draws_on_a_given_axes(pyplot: object) -> None:
@@ -284,8 +393,18 @@ def test_plot_decision_boundary_rejects_bad_input(pyplot: object) -> None:
         plot_decision_boundary(lambda p: p[0], [[0.0, 0.0, 0.0]], [0])
     with pytest.raises(ValueError, match="X is empty"):
         plot_decision_boundary(lambda p: p[0], [], [])
-    with pytest.raises(TypeError, match="must return a Value"):
+    with pytest.raises(TypeError, match="must return a Value or a list of Values"):
         plot_decision_boundary(lambda p: "yes", [[0.0, 0.0]], [0])
+    with pytest.raises(ValueError, match=r"one score separates two classes, labelled -1/\+1 or "
+                                         r"0/1, but y holds \[0, 1, 2\]"):
+        plot_decision_boundary(lambda p: p[0], [[0.0, 0.0]] * 3, [0, 1, 2], resolution=3)
+    with pytest.raises(ValueError, match=r"gives 3 class scores, so every label must be a "
+                                         r"class index 0 … 2, got -1"):
+        plot_decision_boundary(lambda p: [p[0]] * 3, [[0.0, 0.0]] * 2, [0, -1], resolution=3)
+    with pytest.raises(ValueError, match=r"gives 2 class scores, .* got -1"):
+        plot_decision_boundary(lambda p: [p[0], p[1]], [[0.0, 0.0]] * 2, [0, -1], resolution=3)
+    with pytest.raises(ValueError, match="9 classes are more than the 8"):
+        plot_decision_boundary(lambda p: [p[0]] * 9, [[0.0, 0.0]], [0], resolution=3)
 
 
 def test_plot_function_draws_f_and_its_autograd_derivative(pyplot: object) -> None:

@@ -310,10 +310,18 @@ CELLS = [
 
         fig, ax = plt.subplots(figsize=(3.6, 3))
         image = ax.imshow(J, cmap="RdBu", vmin=-0.25, vmax=0.25)
+        ax.set_xticks(range(n))  # one tick per input and output: indices are whole numbers
+        ax.set_yticks(range(n))
         ax.set_xlabel("input k")
         ax.set_ylabel("output i")
         ax.set_title("∂σᵢ/∂xₖ")
-        fig.colorbar(image);
+        for i in range(n):
+            for k in range(n):
+                ink = "white" if abs(J[i][k]) > 0.12 else "black"  # readable on dark cells
+                ax.text(k, i, f"{J[i][k]:+.3f}", ha="center", va="center", fontsize=8, color=ink)
+        fig.colorbar(image)
+        assert [t.get_text() for t in ax.get_xticklabels()] == [str(k) for k in range(n)]
+        assert [t.get_text() for t in ax.get_yticklabels()] == [str(i) for i in range(n)]
         """
     ),
     md(
