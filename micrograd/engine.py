@@ -865,7 +865,7 @@ def grad(
         if g is None:
             if not allow_unused:
                 raise ValueError(
-                    f"grad: the outputs do not depend on input {k} ({x!r}); "
+                    f"grad: the outputs do not depend on input {k} ({x.label or repr(x)}); "
                     f"pass allow_unused=True for a gradient of 0"
                 )
             g = Value(0.0, label=_label(ys, xs, x)) if create_graph else 0.0
