@@ -16,7 +16,14 @@ from micrograd.engine import (
     no_grad,
     sum_values,
 )
-from micrograd.gradcheck import GradcheckError, gradcheck, jacobian, numerical_grad
+from micrograd.gradcheck import (
+    GradcheckError,
+    gradcheck,
+    gradgradcheck,
+    hessian,
+    jacobian,
+    numerical_grad,
+)
 from micrograd.nn import MLP, Layer, Module, Neuron
 from micrograd.optim import SGD, Adam
 from micrograd.trace import explain, trace_backward
@@ -41,6 +48,8 @@ __all__ = [
     "functional",
     "grad",
     "gradcheck",
+    "gradgradcheck",
+    "hessian",
     "jacobian",
     "losses",
     "no_gc",

@@ -110,6 +110,7 @@ def test_an_output_below_another_gets_both_seeds() -> None:
     a = x * x
     b = a * 3
     assert grad([b, a], x) == (3 * 4.0 + 4.0,)
+    assert grad([a, a], x, grad_outputs=[1.0, 0.5]) == (4.0 + 2.0,)  # the same output twice
 
 
 def test_an_input_may_be_an_inner_node() -> None:
