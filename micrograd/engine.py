@@ -12,6 +12,11 @@ derivative (`∂out/∂a` in `_da`, `∂out/∂b` in `_db`); an n-ary node (`sum
 Storing the edges inline rather than in tuples makes a node one object, which
 keeps memory per node small. Nodes hold no closures, so a graph has no
 reference cycles and is freed the moment it is dropped.
+
+Gradients of gradients take a second path, apart from backward: `grad(...,
+create_graph=True)` asks each op's derivative rule, registered right under
+the op, for its local derivatives as Value expressions, so the gradient it
+returns is a graph that can be differentiated again.
 """
 
 from __future__ import annotations
@@ -37,11 +42,11 @@ _anomaly: _AnomalyMode | None = None
 # ∂out/∂child built from Values (a plain number where it is constant), so the
 # gradient it builds is a graph that can be differentiated again. Each rule is
 # registered right under the op it belongs to.
-DerivativeRule: TypeAlias = Callable[..., tuple[Any, ...]]
-_DERIVATIVE_RULES: dict[str, DerivativeRule] = {}
+_DerivativeRule: TypeAlias = Callable[..., tuple[Any, ...]]
+_DERIVATIVE_RULES: dict[str, _DerivativeRule] = {}
 
 
-def _derivative_rule(op: str, rule: DerivativeRule) -> None:
+def _derivative_rule(op: str, rule: _DerivativeRule) -> None:
     """Register the rule giving (∂out/∂child, ...) for nodes of op `op`."""
     _DERIVATIVE_RULES[op] = rule
 
@@ -440,16 +445,20 @@ def _call_closure(node: Value) -> None:
     """Pass a node's gradient on through the closure assigned to its `_backward`."""
     closure = node._db
     if closure is None:
-        raise TypeError(
-            f"backward: node {node!r} (op {node._op!r}) was built by hand with children "
-            f"but no local derivatives; pass _local=(...) or assign a _backward function"
-        )
+        raise _no_local_derivatives("backward", node)
     # A child still holding backward's walk mark has received nothing yet; the
     # closure may assign rather than add, so it starts from a plain 0.0.
     for child in node._a:
         if type(child.grad) is _Mark:
             child.grad = 0.0
     closure()
+
+
+def _no_local_derivatives(caller: str, node: Value) -> TypeError:
+    return TypeError(
+        f"{caller}: node {node!r} (op {node._op!r}) was built by hand with children "
+        f"but no local derivatives; pass _local=(...) or assign a _backward function"
+    )
 
 
 def _probe_closure(node: Value) -> tuple[float, ...]:
@@ -945,10 +954,7 @@ def _add_up(terms: list[Any], node: Value) -> Any:
 def _local_numbers(node: Value) -> tuple[float, ...]:
     """∂node/∂child for each child: the numbers stored at forward time."""
     if node._da is None and node._db is None:
-        raise TypeError(
-            f"grad: node {node!r} (op {node._op!r}) was built by hand with children "
-            f"but no local derivatives; pass _local=(...) or assign a _backward function"
-        )
+        raise _no_local_derivatives("grad", node)
     return node.local_grads
 
 
