@@ -203,6 +203,9 @@ CELLS = [
     code(
         """
         for name, (f, _) in activations.items():
+            assert derivatives(f, 0.0)[2] == 0.0  # where f' peaks
+            assert all(derivatives(f, x)[2] > 0 for x in xs if x < 0)  # bending up
+            assert all(derivatives(f, x)[2] < 0 for x in xs if x > 0)  # bending down
             for x in [-3.0, -0.7, 0.0, 0.2, 1.5, 3.0]:
                 assert gradgradcheck(f, [x], atol=1e-8, rtol=1e-6)
         print("gradgradcheck passed for", ", ".join(activations))
@@ -522,6 +525,31 @@ CELLS = [
         method overshoots once, past the minimum (its first quadratic model, far from the
         minimum, is a poor one), then lands on it in a handful of steps.
 
+        The floor is the flat direction: the eigenvector of the smaller curvature. After four
+        steps the gradient of gradient descent points along it (to within 5°), and keeps
+        doing so all the way down.
+        """
+    ),
+    code(
+        """
+        (_, floor), _ = eigen(hessian(loss, minimum))
+
+
+        def angle_to_floor(p):
+            # The angle between the gradient at p and the valley's floor, in degrees.
+            gw, gb = gradient_at(p)
+            cosine = abs(gw * floor[0] + gb * floor[1]) / math.hypot(gw, gb)
+            return math.degrees(math.acos(min(1.0, cosine)))
+
+
+        print(f"angle to the floor at the start {angle_to_floor(start):.0f}°, then", end=" ")
+        print(", ".join(f"{angle_to_floor(p):.1f}°" for p in descent[1:6]), "…")
+        assert angle_to_floor(start) > 60
+        assert all(angle_to_floor(p) < 5 for p in descent[4:])
+        """
+    ),
+    md(
+        r"""
         Why then does everyone train networks with gradient descent? A network with $n$
         parameters has an $n \times n$ Hessian: computing it costs about $n$ backward passes,
         and solving with it about $n^3$ operations. And, as the next section shows, a
