@@ -133,6 +133,8 @@ CELLS = [
         print(f"          grad of the gradient gives {d2s:.12f}")
         print(f"          the closed form gives      {closed_form:.12f}")
         assert explanation.path_count == 2
+        # Path 1 reaches s straight from the product; path 2 through 1 − s = s·(−1) + 1.
+        assert [len(path) for path in explanation.paths] == [3, 5]
         assert abs(explanation.total - closed_form) < 1e-16 and abs(d2s - closed_form) < 1e-16
         """
     ),
@@ -367,8 +369,10 @@ CELLS = [
 
         $$d = -H^{-1} \nabla L.$$
 
-        In one dimension that is $d = -f'/f''$: a gentle slope with little curvature means a
-        long step, a steep slope that is curving fast means a short one. Here is one Newton
+        In one dimension that is $d = -f'/f''$, the slope divided by the curvature: where the
+        slope changes slowly the step is long, where it changes fast the step is short, and
+        either way it goes to where the slope would reach 0 if it kept changing at the same
+        rate. Here is one Newton
         step along $w$ alone (with $b$ held at 2): the quadratic model at $w = -1$ and its
         lowest point, where the step lands.
         """
@@ -472,8 +476,8 @@ CELLS = [
         is close to the count above.
 
         **Why so few?** Newton's method is exact on a quadratic. Near the minimum the loss is
-        nearly one, and the error is about *squared* at every step: the number of correct
-        digits doubles.
+        nearly a quadratic, and the error is about *squared* at every step: the number of
+        correct digits doubles.
         """
     ),
     code(
