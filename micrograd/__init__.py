@@ -11,11 +11,19 @@ from micrograd.engine import (
     Value,
     detect_anomaly,
     dot,
+    grad,
     no_gc,
     no_grad,
     sum_values,
 )
-from micrograd.gradcheck import GradcheckError, gradcheck, jacobian, numerical_grad
+from micrograd.gradcheck import (
+    GradcheckError,
+    gradcheck,
+    gradgradcheck,
+    hessian,
+    jacobian,
+    numerical_grad,
+)
 from micrograd.nn import MLP, Layer, Module, Neuron
 from micrograd.optim import SGD, Adam
 from micrograd.trace import explain, trace_backward
@@ -38,7 +46,10 @@ __all__ = [
     "draw_dot",
     "explain",
     "functional",
+    "grad",
     "gradcheck",
+    "gradgradcheck",
+    "hessian",
     "jacobian",
     "losses",
     "no_gc",

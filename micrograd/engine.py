@@ -12,6 +12,11 @@ derivative (`∂out/∂a` in `_da`, `∂out/∂b` in `_db`); an n-ary node (`sum
 Storing the edges inline rather than in tuples makes a node one object, which
 keeps memory per node small. Nodes hold no closures, so a graph has no
 reference cycles and is freed the moment it is dropped.
+
+Gradients of gradients take a second path, apart from backward: `grad(...,
+create_graph=True)` asks each op's derivative rule, registered right under
+the op, for its local derivatives as Value expressions, so the gradient it
+returns is a graph that can be differentiated again.
 """
 
 from __future__ import annotations
@@ -25,13 +30,14 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import reduce
 from operator import add
-from typing import Any, TypeAlias, overload
+from typing import Any, Literal, TypeAlias, overload
 
 __all__ = [
     "AnomalyError",
     "Value",
     "detect_anomaly",
     "dot",
+    "grad",
     "no_gc",
     "no_grad",
     "sum_values",
@@ -41,6 +47,20 @@ __all__ = [
 # Recording switches, flipped by the `no_grad` and `detect_anomaly` contexts.
 _recording = True
 _anomaly: _AnomalyMode | None = None
+
+# Each op's local derivatives as *expressions*, for gradients of gradients.
+# Backward multiplies by the numbers stored at forward time; `grad(...,
+# create_graph=True)` instead asks the op's rule, `rule(out, *children)`, for
+# ∂out/∂child built from Values (a plain number where it is constant), so the
+# gradient it builds is a graph that can be differentiated again. Each rule is
+# registered right under the op it belongs to.
+_DerivativeRule: TypeAlias = Callable[..., tuple[Any, ...]]
+_DERIVATIVE_RULES: dict[str, _DerivativeRule] = {}
+
+
+def _derivative_rule(op: str, rule: _DerivativeRule) -> None:
+    """Register the rule giving (∂out/∂child, ...) for nodes of op `op`."""
+    _DERIVATIVE_RULES[op] = rule
 
 
 class Value:
@@ -154,12 +174,16 @@ class Value:
             return NotImplemented
         return _node(self.data + b.data, "+", self, 1.0, b, 1.0)
 
+    _derivative_rule("+", lambda out, a, b: (1.0, 1.0))
+
     def __mul__(self, other: Operand) -> Value:
         """a · b; ∂/∂a = b, ∂/∂b = a."""
         b = other if isinstance(other, Value) else _constant(other, "*")
         if b is None:
             return NotImplemented
         return _node(self.data * b.data, "*", self, b.data, b, self.data)
+
+    _derivative_rule("*", lambda out, a, b: (b, a))
 
     def __pow__(self, other: Operand) -> Value:
         """x ** n; ∂/∂x = n·x^(n−1), and for a Value exponent ∂/∂n = x^n · ln x."""
@@ -194,6 +218,9 @@ class Value:
             op = _pow_op(names, n)
         return _node(out, op, self, local)
 
+    # Every number exponent n has its own op name, '**n': the rule reads n from it.
+    _derivative_rule("**n", lambda out, x: (_power_derivative(x, _exponent(out._op)),))
+
     def _pow_value(self, other: Value) -> Value:
         x, y = self.data, other.data
         if x <= 0.0:
@@ -212,6 +239,8 @@ class Value:
                 f"pow: a derivative of x ** y at x = {x}, y = {y} overflows a float"
             )
         return _node(out, "**", self, dx, other, dy)
+
+    _derivative_rule("**", lambda out, x, y: (y * x ** (y - 1), out * x.log()))
 
     def __neg__(self) -> Value:
         """−a, as a · (−1)."""
@@ -267,6 +296,8 @@ class Value:
             ) from None
         return _node(out, "exp", self, out)
 
+    _derivative_rule("exp", lambda out, x: (out,))
+
     def log(self) -> Value:
         """ln x; ∂/∂x = 1/x. Defined for x > 0 only."""
         x = self.data
@@ -277,10 +308,14 @@ class Value:
             raise OverflowError(f"log: the derivative 1/x at x = {x} overflows a float")
         return _node(math.log(x), "log", self, local)
 
+    _derivative_rule("log", lambda out, x: (x**-1,))
+
     def tanh(self) -> Value:
         """tanh x; ∂/∂x = 1 − tanh² x."""
         t = math.tanh(self.data)
         return _node(t, "tanh", self, 1.0 - t * t)
+
+    _derivative_rule("tanh", lambda out, x: (1 - out * out,))
 
     def sigmoid(self) -> Value:
         """σ(x) = 1 / (1 + e^(−x)); ∂/∂x = σ(x)(1 − σ(x))."""
@@ -293,12 +328,17 @@ class Value:
             s = e / (1.0 + e)
         return _node(s, "sigmoid", self, s * (1.0 - s))
 
+    _derivative_rule("sigmoid", lambda out, x: (out * (1 - out),))
+
     def relu(self) -> Value:
         """max(0, x); ∂/∂x = 1 if x > 0 else 0 (0 at x = 0, as PyTorch)."""
         x = self.data
         if x > 0.0:
             return _node(x, "ReLU", self, 1.0)
         return _node(0.0, "ReLU", self, 0.0)
+
+    # Piecewise linear: the derivative stored at forward time is a constant.
+    _derivative_rule("ReLU", lambda out, x: out.local_grads)
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Value:
         """x if x > 0 else slope·x; ∂/∂x = 1 if x > 0 else slope (slope at 0)."""
@@ -307,6 +347,8 @@ class Value:
         if x > 0.0:
             return _node(x, "leaky_relu", self, 1.0)
         return _node(slope * x, "leaky_relu", self, slope)
+
+    _derivative_rule("leaky_relu", lambda out, x: out.local_grads)
 
     # -- backward ---------------------------------------------------------
 
@@ -439,16 +481,20 @@ def _call_closure(node: Value) -> None:
     """Pass a node's gradient on through the closure assigned to its `_backward`."""
     closure = node._db
     if closure is None:
-        raise TypeError(
-            f"backward: node {node!r} (op {node._op!r}) was built by hand with children "
-            f"but no local derivatives; pass _local=(...) or assign a _backward function"
-        )
+        raise _no_local_derivatives("backward", node)
     # A child still holding backward's walk mark has received nothing yet; the
     # closure may assign rather than add, so it starts from a plain 0.0.
     for child in node._a:
         if type(child.grad) is _Mark:
             child.grad = 0.0
     closure()
+
+
+def _no_local_derivatives(caller: str, node: Value) -> TypeError:
+    return TypeError(
+        f"{caller}: node {node!r} (op {node._op!r}) was built by hand with children "
+        f"but no local derivatives; pass _local=(...) or assign a _backward function"
+    )
 
 
 def _probe_closure(node: Value) -> tuple[float, ...]:
@@ -570,6 +616,20 @@ def _pow_op(names: dict[float, str], n: float) -> str:
     return op
 
 
+def _exponent(op: str) -> float:
+    """n, read from the op name '**n' of a number power (an int if it was one)."""
+    text = op[2:]
+    return int(text) if text.lstrip("-").isdigit() else float(text)
+
+
+def _power_derivative(x: Value, n: float) -> Operand:
+    """∂(x^n)/∂x = n·x^(n−1), as an expression of x. Constant for n = 0 and 1
+    (so x^(−1) is never taken, which would fail at x = 0); n·x for n = 2."""
+    if n == 0 or n == 1:
+        return float(n)
+    return n * (x if n == 2 else x ** (n - 1))
+
+
 def _check_pow_domain(x: float, n: float) -> None:
     """Raise unless `x ** n` and its derivative n·x^(n−1) are real and finite."""
     if n - n:
@@ -631,6 +691,9 @@ def sum_values(values: Iterable[Operand], start: Operand | None = None) -> Value
     return _node(data, "sum", children, (1.0,) * len(children))
 
 
+_derivative_rule("sum", lambda out, *terms: (1.0,) * len(terms))
+
+
 def dot(ws: Sequence[Operand], xs: Sequence[Operand], bias: Operand | None = None) -> Value:
     """bias + w1·x1 + w2·x2 + … as one node; ∂/∂wi = xi, ∂/∂xi = wi, ∂/∂bias = 1.
 
@@ -659,6 +722,19 @@ def dot(ws: Sequence[Operand], xs: Sequence[Operand], bias: Operand | None = Non
         children += (wi, xi)
         local += (xv, wv)
     return _node(data, "dot", tuple(children), tuple(local))
+
+
+def _dot_derivatives(out: Value, *children: Value) -> tuple[Operand, ...]:
+    """(1 for the bias, if any, then) x1, w1, x2, w2, … for the children
+    (bias,) w1, x1, w2, x2, …: an odd number of children has a bias first."""
+    has_bias = len(children) % 2
+    partials: list[Operand] = [1.0] * has_bias
+    for w in range(has_bias, len(children), 2):
+        partials += (children[w + 1], children[w])
+    return tuple(partials)
+
+
+_derivative_rule("dot", _dot_derivatives)
 
 
 def _value(v: object, op: str) -> Value:
@@ -754,6 +830,269 @@ def topological_order(root: Value) -> list[Value]:
             seen.add(node)
             stack += (node, None, *reversed(node._prev))
     return order
+
+
+# -- gradients as values, and gradients of gradients ------------------------------
+
+
+@overload
+def grad(
+    outputs: Value | Sequence[Value],
+    inputs: Value | Sequence[Value],
+    grad_outputs: Operand | Sequence[Operand] | None = None,
+    create_graph: Literal[False] = False,
+    allow_unused: bool = False,
+) -> tuple[float, ...]: ...
+@overload
+def grad(
+    outputs: Value | Sequence[Value],
+    inputs: Value | Sequence[Value],
+    grad_outputs: Operand | Sequence[Operand] | None = None,
+    *,
+    create_graph: Literal[True],
+    allow_unused: bool = False,
+) -> tuple[Value, ...]: ...
+@overload
+def grad(
+    outputs: Value | Sequence[Value],
+    inputs: Value | Sequence[Value],
+    grad_outputs: Operand | Sequence[Operand] | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[float, ...] | tuple[Value, ...]: ...
+def grad(
+    outputs: Value | Sequence[Value],
+    inputs: Value | Sequence[Value],
+    grad_outputs: Operand | Sequence[Operand] | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[float, ...] | tuple[Value, ...]:
+    """The gradient of the outputs with respect to each input, as
+    `torch.autograd.grad`: Σ_i v_i · ∂y_i/∂x for each input x, where y_i are
+    the outputs and v_i their `grad_outputs` (1 each by default).
+
+    Returns a tuple with one gradient per input and touches no `.grad`.
+    A gradient is a float, like `.grad`; with `create_graph=True` it is a
+    Value whose graph records how it was computed, so it can be
+    differentiated again, to any order: each local derivative is then built
+    as an expression by its op's rule. Without `grad_outputs` its nodes are
+    labelled ∂y/∂x (with the nodes' labels, else y and x), for drawing.
+    An input the outputs do not depend on is a ValueError, or a gradient
+    of 0 with `allow_unused=True`.
+
+    There is no `backward(create_graph=True)`: `.grad` is a float, and a
+    Value there would make every gradient a graph. Ask `grad` instead.
+    """
+    ys = _as_values("outputs", outputs)
+    xs = _as_values("inputs", inputs)
+    for name, flag in (("create_graph", create_graph), ("allow_unused", allow_unused)):
+        if not isinstance(flag, bool):
+            raise TypeError(f"grad: {name} must be True or False, got {flag!r}")
+    if create_graph and not _recording:
+        raise RuntimeError(
+            "grad: create_graph=True inside no_grad(), which would record no graph "
+            "for the gradients; leave the no_grad() block first"
+        )
+    for y in ys:
+        if y._a is None and y._op:
+            raise RuntimeError(
+                f"grad: an output (op {y._op!r}) was made under no_grad(), "
+                f"so it recorded no graph to differentiate"
+            )
+    seeds = _seeds(ys, grad_outputs, create_graph)
+    local = _local_expressions if create_graph else _local_numbers
+    gradients = _backpropagate(ys, seeds, xs, local)
+    if create_graph and grad_outputs is None:
+        _label_gradients(gradients, ys, xs)
+    results: list[Any] = []
+    for k, x in enumerate(xs):
+        g = gradients.get(x)
+        if g is None:
+            if not allow_unused:
+                raise ValueError(
+                    f"grad: the outputs do not depend on input {k} ({x.label or repr(x)}); "
+                    f"pass allow_unused=True for a gradient of 0"
+                )
+            g = Value(0.0, label=_label(ys, xs, x)) if create_graph else 0.0
+        results.append(g)
+    return tuple(results)
+
+
+def _backpropagate(
+    outputs: Sequence[Value],
+    seeds: Sequence[Any],
+    inputs: Sequence[Value],
+    local_derivatives: Callable[[Value], tuple[Any, ...]],
+) -> dict[Value, Any]:
+    """∂y/∂node, for y = Σ_i seed_i · output_i, at every node on a path from
+    an output to an input, by the chain rule, each node before its children:
+
+        ∂y/∂child = Σ over the child's parents of ∂y/∂parent · ∂parent/∂child
+
+    With local derivatives that are numbers, the gradients are floats; with
+    Value expressions, every gradient is a Value with a graph of its own.
+    """
+    order = _nodes_between(outputs, inputs)
+    on_the_way = set(order)
+    terms: dict[Value, list[Any]] = {node: [] for node in order}
+    for y, seed in zip(outputs, seeds, strict=True):
+        if y in on_the_way:
+            terms[y].append(seed)
+    gradients: dict[Value, Any] = {}
+    for node in reversed(order):
+        upstream = _add_up(terms.pop(node), node)
+        gradients[node] = upstream
+        if not node._prev:
+            continue
+        for child, local in zip(node._prev, local_derivatives(node), strict=True):
+            if child in on_the_way:
+                terms[child].append(upstream * local)
+    return gradients
+
+
+def _nodes_between(outputs: Sequence[Value], inputs: Sequence[Value]) -> list[Value]:
+    """The nodes on a path from an output down to an input (both included),
+    children before parents."""
+    wanted = set(inputs)
+    leading: set[Value] = set()  # the nodes some input is reached from
+    seen: set[Value] = set()
+    order = []
+    for y in outputs:
+        for node in topological_order(y):
+            if node in seen:
+                continue
+            seen.add(node)
+            if node in wanted or any(child in leading for child in node._prev):
+                leading.add(node)
+                order.append(node)
+    return order
+
+
+def _add_up(terms: list[Any], node: Value) -> Any:
+    """Σ terms, left to right (as backward adds them): one `sum` node for Values.
+    A total that is not finite is an OverflowError naming the node."""
+    if len(terms) == 1:
+        total = terms[0]
+    elif isinstance(terms[0], Value):
+        total = sum_values(terms)
+    else:
+        total = reduce(add, terms)
+    number = total.data if isinstance(total, Value) else total
+    if not math.isfinite(number):
+        raise OverflowError(
+            f"grad: the gradient {number} of a node of op {node._op or 'leaf'!r} "
+            f"(data {node.data}) is not finite: what its parents pass on, "
+            f"∂y/∂parent · ∂parent/∂node, adds up beyond a float"
+        )
+    return total
+
+
+def _local_numbers(node: Value) -> tuple[float, ...]:
+    """∂node/∂child for each child: the numbers stored at forward time."""
+    if node._da is None and node._db is None:
+        raise _no_local_derivatives("grad", node)
+    return node.local_grads
+
+
+def _local_expressions(node: Value) -> tuple[Any, ...]:
+    """∂node/∂child for each child, as expressions built by the op's rule."""
+    op = node._op
+    # Children in a tuple: an n-ary node (sum, dot), or one built by hand.
+    n_ary = type(node._a) is tuple
+    if n_ary and node._da is None:
+        if node._db is None:
+            _local_numbers(node)  # raises: it has no local derivatives at all
+        raise TypeError(
+            f"grad(create_graph=True): node {node!r} (op {op!r}) passes its gradient "
+            f"on through a _backward closure, which computes numbers, not an expression "
+            f"that can be differentiated again; build it from Value ops instead"
+        )
+    if n_ary and op not in ("sum", "dot"):
+        raise _built_by_hand(node)
+    rule = _DERIVATIVE_RULES.get("**n" if op.startswith("**") and op != "**" else op)
+    if rule is None:
+        raise TypeError(f"grad(create_graph=True): op {op!r} has no derivative rule")
+    try:
+        local = rule(node, *node._prev)
+    except (ArithmeticError, ValueError) as error:
+        raise type(error)(
+            f"grad(create_graph=True): the derivative of op {op!r} at its inputs "
+            f"({_input_values(node._a, node._b)}) cannot be differentiated there: {error}"
+        ) from None
+    # A sum or dot built by hand holds any numbers: the rule is its derivative
+    # only if it gives the same ones.
+    if n_ary and [d.data if isinstance(d, Value) else d for d in local] != list(node._da):
+        raise _built_by_hand(node)
+    return local
+
+
+def _built_by_hand(node: Value) -> TypeError:
+    return TypeError(
+        f"grad(create_graph=True): node {node!r} (op {node._op!r}) was built by hand, "
+        f"its local derivatives given as numbers (_local=): numbers cannot be "
+        f"differentiated again; build it from Value ops instead"
+    )
+
+
+def _as_values(name: str, values: Value | Sequence[Value]) -> list[Value]:
+    """`values` as a non-empty list of Values, a TypeError naming a bad one."""
+    listed = [values] if isinstance(values, Value) else values
+    if not isinstance(listed, Sequence) or isinstance(listed, str):
+        raise TypeError(f"grad: {name} must be a Value or a sequence of Values, got {values!r}")
+    if not listed:
+        raise ValueError(f"grad: {name} is empty")
+    for k, v in enumerate(listed):
+        if not isinstance(v, Value):
+            raise TypeError(f"grad: {name}[{k}] must be a Value, got {type(v).__name__}: {v!r}")
+    return list(listed)
+
+
+def _seeds(
+    outputs: Sequence[Value], grad_outputs: Operand | Sequence[Operand] | None, create_graph: bool
+) -> list[Any]:
+    """∂y/∂output_i, where the chain rule starts: Values when building a graph."""
+    if grad_outputs is None:
+        given: Sequence[Operand] = [1.0] * len(outputs)
+    elif isinstance(grad_outputs, Sequence):
+        given = grad_outputs
+    else:
+        given = [grad_outputs]
+    if len(given) != len(outputs):
+        raise ValueError(f"grad: {len(outputs)} outputs but {len(given)} grad_outputs")
+    seeds: list[Any] = []
+    for v in given:
+        if isinstance(v, Value):
+            seeds.append(v if create_graph else v.data)
+        else:
+            number = _as_float(v, "grad(grad_outputs=)")
+            seeds.append(Value(number) if create_graph else number)
+    return seeds
+
+
+def _label_gradients(
+    gradients: dict[Value, Value], outputs: Sequence[Value], inputs: Sequence[Value]
+) -> None:
+    """Label each gradient ∂y/∂node, for every node with a name."""
+    for node, gradient in gradients.items():
+        if node.label or node in inputs or node in outputs:
+            gradient.label = _label(outputs, inputs, node)
+
+
+def _label(outputs: Sequence[Value], inputs: Sequence[Value], node: Value) -> str:
+    """'∂y/∂x' for `node`, with the nodes' labels, else y (y0, y1, …) and x (x0, …)."""
+    ys = [_name(y, "y", i, outputs) for i, y in enumerate(outputs)]
+    top = ys[0] if len(ys) == 1 else f"({' + '.join(ys)})"
+    if node.label:
+        bottom = node.label
+    elif node in inputs:
+        bottom = _name(node, "x", inputs.index(node), inputs)
+    else:
+        bottom = _name(node, "y", outputs.index(node), outputs)
+    return f"∂{top}/∂{bottom}"
+
+
+def _name(node: Value, letter: str, index: int, group: Sequence[Value]) -> str:
+    return node.label or (letter if len(group) == 1 else f"{letter}{index}")
 
 
 # -- modes --------------------------------------------------------------------

@@ -131,4 +131,5 @@ NOT_OPS: dict[str, str] = {
     "no_grad": "a recording mode; tested in test_engine.py",
     "detect_anomaly": "a checking mode; tested in test_engine.py",
     "no_gc": "a garbage-collector mode; tested in test_engine.py",
+    "grad": "differentiates a graph (and its gradients again); tested in test_grad.py",
 }
