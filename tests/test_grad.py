@@ -282,7 +282,7 @@ def test_trace_and_explain_of_a_gradient_give_the_second_derivative() -> None:
     explanation = explain(gx, x)
     assert explanation.path_count == 2  # through each y of y·y in 1 − y²
     assert explanation.total == pytest.approx(second, rel=1e-12)
-    assert "path 1: ∂y/∂x → ∂y/∂n" in str(explanation)
+    assert "path 1: (∂y/∂x) → (∂y/∂n)" in str(explanation)
 
 
 def test_a_gradients_graph_renders() -> None:
