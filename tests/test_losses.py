@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from micrograd.engine import Value
 from micrograd.losses import (
+    LOG_FLOOR,
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     cross_entropy,
@@ -131,6 +132,42 @@ def test_binary_cross_entropy_of_a_saturated_sigmoid_is_finite() -> None:
     loss.backward()
     assert loss.data == 100.0
     assert z.grad == 0.0
+
+
+def floor_edge() -> tuple[float, float]:
+    """The smallest float whose log is −100 exactly, and the float below it.
+    math.log rounds to −100 on a run of about a hundred floats around e^−100."""
+    q = math.exp(LOG_FLOOR)
+    while math.log(math.nextafter(q, 0.0)) == LOG_FLOOR:
+        q = math.nextafter(q, 0.0)
+    return q, math.nextafter(q, 0.0)
+
+
+def at_the_floor() -> list[tuple[float, float]]:
+    """(p, ∂/∂p of −log p floored at −100) where the floor begins: log p = −100
+    keeps the log's gradient −1/p, as torch.clamp does at its bound; below, 0."""
+    lowest, below = floor_edge()
+    p = math.exp(LOG_FLOOR)
+    return [(p, -1.0 / p), (lowest, -1.0 / lowest), (below, 0.0)]
+
+
+def test_binary_cross_entropy_keeps_the_log_at_the_floor_and_drops_it_below() -> None:
+    for p, grad in at_the_floor():
+        leaf = Value(p)
+        loss = binary_cross_entropy([leaf], [1.0])
+        loss.backward()
+        assert loss.data == 100.0
+        assert leaf.grad == grad
+
+
+def test_binary_cross_entropy_at_the_floor_has_the_gradient_of_torch_clamp() -> None:
+    torch = require_module("torch")
+    for p, _grad in at_the_floor():
+        leaf = Value(p)
+        binary_cross_entropy([leaf], [1.0]).backward()
+        t = torch.tensor(p, dtype=torch.float64, requires_grad=True)
+        (-torch.clamp(torch.log(t), min=LOG_FLOOR)).backward()
+        assert leaf.grad == t.grad.item()
 
 
 @pytest.mark.parametrize("z", [-1e4, -745.0, -40.0, 40.0, 745.0, 1e4])
