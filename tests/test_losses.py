@@ -232,11 +232,21 @@ def test_hinge_matches_torch(data: list[tuple[float, float]]) -> None:
 
 
 def test_hinge_is_the_classic_demo_expression_to_the_bit() -> None:
-    scores_ = [0.3, -2.5, 1.7, 0.999]
-    labels = [1, 1, -1, 1]
-    classic_terms = [(1 + -y * Value(s)).relu() for s, y in zip(scores_, labels, strict=True)]
+    # Margins y·s below 1 (the relu passes), at 1 and above (it cuts).
+    scores_ = [0.3, -2.5, 1.7, 0.999, 1.0, 2.5, -3.0]
+    labels = [1, 1, -1, 1, 1, 1, -1]
+    classic_leaves = [Value(s) for s in scores_]
+    classic_terms = [(1 + -y * s).relu() for s, y in zip(classic_leaves, labels, strict=True)]
     classic = sum(classic_terms) * (1.0 / len(classic_terms))
-    assert hinge([Value(s) for s in scores_], labels).data == classic.data
+    classic.backward()
+    leaves = [Value(s) for s in scores_]
+    loss = hinge(leaves, labels)
+    loss.backward()
+    assert loss.data == classic.data
+    assert [v.grad for v in leaves] == [v.grad for v in classic_leaves]
+    n = len(scores_)
+    assert [v.grad for v in leaves] == [-y / n if y * s < 1 else 0.0
+                                        for s, y in zip(scores_, labels, strict=True)]
 
 
 @pytest.mark.parametrize(
