@@ -1,10 +1,12 @@
-"""losses: values and gradients against torch.nn.functional, edge cases, errors."""
+"""losses: values and gradients against torch.nn.functional and, so that they
+fail without PyTorch too, against closed forms and finite differences; edge
+cases and errors."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 from conftest import require_module
@@ -12,6 +14,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from micrograd.engine import Value
+from micrograd.gradcheck import gradcheck
 from micrograd.losses import (
     LOG_FLOOR,
     binary_cross_entropy,
@@ -25,6 +28,19 @@ SETTINGS = settings(max_examples=50, deadline=None)
 scores = st.floats(-20.0, 20.0, allow_nan=False)
 probabilities = st.floats(1e-6, 1.0 - 1e-6)
 units = st.floats(0.0, 1.0)
+# Where exp(±z) overflows (past 709.78) or e^−|z| is lost next to 1.
+EXTREME_LOGITS = [-1e4, -745.0, -40.0, 40.0, 745.0, 1e4]
+
+
+@st.composite
+def batches(draw: st.DrawFn) -> tuple[list[list[float]], list[int]]:
+    """Rows of logits, 1 to 4 classes, and a target class for each row."""
+    classes = draw(st.integers(1, 4))
+    rows = draw(st.lists(st.lists(scores, min_size=classes, max_size=classes),
+                         min_size=1, max_size=4))
+    targets = draw(st.lists(st.integers(0, classes - 1), min_size=len(rows),
+                            max_size=len(rows)))
+    return rows, targets
 
 
 def pairs(first: st.SearchStrategy[float], second: st.SearchStrategy[Any]) -> Any:
@@ -170,7 +186,7 @@ def test_binary_cross_entropy_at_the_floor_has_the_gradient_of_torch_clamp() -> 
         assert leaf.grad == t.grad.item()
 
 
-@pytest.mark.parametrize("z", [-1e4, -745.0, -40.0, 40.0, 745.0, 1e4])
+@pytest.mark.parametrize("z", EXTREME_LOGITS)
 @pytest.mark.parametrize("t", [0.0, 1.0, 0.25])
 def test_binary_cross_entropy_with_logits_is_stable_for_any_logit(z: float, t: float) -> None:
     torch = require_module("torch")
@@ -188,14 +204,12 @@ def test_binary_cross_entropy_with_logits_is_stable_for_any_logit(z: float, t: f
 
 
 @SETTINGS
-@given(st.data())
-def test_cross_entropy_matches_torch_for_a_batch(data: st.DataObject) -> None:
+@given(batches())
+def test_cross_entropy_matches_torch_for_a_batch(
+    batch: tuple[list[list[float]], list[int]],
+) -> None:
     torch = require_module("torch")
-    classes = data.draw(st.integers(1, 4))
-    rows = data.draw(st.lists(st.lists(scores, min_size=classes, max_size=classes),
-                              min_size=1, max_size=4))
-    targets = data.draw(st.lists(st.integers(0, classes - 1), min_size=len(rows),
-                                 max_size=len(rows)))
+    rows, targets = batch
     leaves = [[Value(z) for z in row] for row in rows]
     loss = cross_entropy(leaves, targets)
     loss.backward()
@@ -247,6 +261,154 @@ def test_hinge_is_the_classic_demo_expression_to_the_bit() -> None:
     n = len(scores_)
     assert [v.grad for v in leaves] == [-y / n if y * s < 1 else 0.0
                                         for s, y in zip(scores_, labels, strict=True)]
+
+
+# -- without PyTorch: closed forms and finite differences ---------------------------------
+
+
+def softplus(u: float) -> float:
+    """log(1 + e^u) = max(u, 0) + log(1 + e^−|u|), which never overflows."""
+    return max(u, 0.0) + math.log1p(math.exp(-abs(u)))
+
+
+def sigmoid(z: float) -> float:
+    e = math.exp(-abs(z))
+    return 1.0 / (1.0 + e) if z >= 0.0 else e / (1.0 + e)
+
+
+def log_sum_exp(row: list[float]) -> float:
+    m = max(row)
+    return m + math.log(math.fsum(math.exp(z - m) for z in row))
+
+
+def softmax(row: list[float]) -> list[float]:
+    return [math.exp(z - log_sum_exp(row)) for z in row]
+
+
+Sample = Callable[[float, float], float]
+
+
+class ClosedForm(NamedTuple):
+    """A loss of one sample, prediction x and target t, by the textbook
+    formulas; every loss is the mean over its samples."""
+
+    loss: Callable[..., Value]
+    value: Sample
+    derivative: Sample
+    # The size of the terms the derivative is computed from: its rounding
+    # error is a few ulps of this (−t/p + (1 − t)/(1 − p) cancels near p = t).
+    size: Sample
+    xs: st.SearchStrategy[float]
+    ts: st.SearchStrategy[float]
+
+
+def one(x: float, t: float) -> float:
+    return 1.0
+
+
+CLOSED_FORMS = {
+    "mse": ClosedForm(
+        mse, lambda x, t: (x - t) ** 2, lambda x, t: 2.0 * (x - t), one, scores, scores
+    ),
+    "binary_cross_entropy": ClosedForm(
+        binary_cross_entropy,
+        lambda p, t: -(t * math.log(p) + (1.0 - t) * math.log(1.0 - p)),
+        lambda p, t: -t / p + (1.0 - t) / (1.0 - p),
+        lambda p, t: t / p + (1.0 - t) / (1.0 - p),
+        st.floats(0.01, 0.99),  # the finite-difference step stays inside (0, 1)
+        units,
+    ),
+    "binary_cross_entropy_with_logits": ClosedForm(
+        binary_cross_entropy_with_logits,
+        lambda z, t: t * softplus(-z) + (1.0 - t) * softplus(z),
+        lambda z, t: sigmoid(z) - t,
+        one,
+        scores,
+        units,
+    ),
+    "hinge": ClosedForm(
+        hinge,
+        lambda s, y: max(0.0, 1.0 - y * s),
+        lambda s, y: -y if y * s < 1.0 else 0.0,
+        one,
+        scores,
+        st.sampled_from([-1.0, 1.0]),
+    ),
+}
+
+
+def away_from_the_hinge(name: str, data: list[tuple[float, float]]) -> None:
+    """Keep the hinge's kink at y·s = 1 outside the finite-difference step."""
+    if name == "hinge":
+        assume(all(abs(1.0 - y * s) > 1e-4 for s, y in data))
+
+
+@pytest.mark.parametrize("name", list(CLOSED_FORMS))
+@SETTINGS
+@given(data=st.data())
+def test_every_loss_is_its_closed_form(name: str, data: st.DataObject) -> None:
+    form = CLOSED_FORMS[name]
+    drawn = data.draw(pairs(form.xs, form.ts))
+    away_from_the_hinge(name, drawn)
+    leaves = [Value(x) for x, _t in drawn]
+    loss = form.loss(leaves, [t for _x, t in drawn])
+    loss.backward()
+    n = len(drawn)
+    assert close(loss.data, math.fsum(form.value(x, t) for x, t in drawn) / n, 1e-15)
+    for v, (x, t) in zip(leaves, drawn, strict=True):
+        assert close(v.grad, form.derivative(x, t) / n, 1e-15 * form.size(x, t))
+
+
+@pytest.mark.parametrize("name", list(CLOSED_FORMS))
+@SETTINGS
+@given(data=st.data())
+def test_every_loss_passes_gradcheck(name: str, data: st.DataObject) -> None:
+    form = CLOSED_FORMS[name]
+    drawn = data.draw(pairs(form.xs, form.ts))
+    away_from_the_hinge(name, drawn)
+    targets = [t for _x, t in drawn]
+    assert gradcheck(lambda *xs: form.loss(list(xs), targets), [x for x, _t in drawn])
+
+
+@pytest.mark.parametrize("z", EXTREME_LOGITS)
+@pytest.mark.parametrize("t", [0.0, 1.0, 0.25])
+def test_binary_cross_entropy_with_logits_is_its_closed_form_for_any_logit(
+    z: float, t: float
+) -> None:
+    leaf = Value(z)
+    loss = binary_cross_entropy_with_logits([leaf], [t])
+    loss.backward()
+    # Within a few ulps of 1, as 1 + e^u rounds: softplus(−40) ≈ 4e-18 comes out 0.
+    assert close(loss.data, t * softplus(-z) + (1.0 - t) * softplus(z), 1e-15)
+    assert close(leaf.grad, sigmoid(z) - t, 1e-15)
+
+
+@SETTINGS
+@given(batches())
+def test_cross_entropy_is_its_closed_form(batch: tuple[list[list[float]], list[int]]) -> None:
+    rows, targets = batch
+    leaves = [[Value(z) for z in row] for row in rows]
+    loss = cross_entropy(leaves, targets)
+    loss.backward()
+    n = len(rows)
+    terms = [log_sum_exp(row) - row[k] for row, k in zip(rows, targets, strict=True)]
+    assert close(loss.data, math.fsum(terms) / n, 1e-15 * (1.0 + max(map(abs, sum(rows, [])))))
+    for row, k, row_leaves in zip(rows, targets, leaves, strict=True):
+        expected = [(s - (j == k)) / n for j, s in enumerate(softmax(row))]
+        assert all(close(v.grad, g, 1e-15) for v, g in zip(row_leaves, expected, strict=True))
+
+
+@SETTINGS
+@given(batches())
+def test_cross_entropy_passes_gradcheck(batch: tuple[list[list[float]], list[int]]) -> None:
+    rows, targets = batch
+    width = len(rows[0])
+
+    def loss(*flat: Value) -> Value:
+        return cross_entropy([list(flat[i : i + width]) for i in range(0, len(flat), width)],
+                             targets)
+
+    assert gradcheck(loss, sum(rows, []))
 
 
 @pytest.mark.parametrize(
