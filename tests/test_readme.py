@@ -25,8 +25,9 @@ def python_blocks() -> list[str]:
 
 def block_with(text: str) -> str:
     """The one example that contains `text`."""
-    (code,) = [code for code in python_blocks() if text in code]
-    return code
+    found = [code for code in python_blocks() if text in code]
+    assert len(found) == 1, f"{len(found)} README examples contain {text!r}, not 1"
+    return found[0]
 
 
 def execute(code: str) -> tuple[str, dict[str, Any]]:
