@@ -47,9 +47,11 @@ def binary_cross_entropy(probabilities: Sequence[Value | float], targets: Sequen
     As in PyTorch each log is floored at −100, so p = 0 or 1 gives a finite loss
     (100 per sample with the wrong hard label, 0 with the right one), never inf.
     A term whose weight t or 1 − t is 0 is left out, as it adds 0. Gradients
-    are the exact derivatives of this: 0 where the floor applies (the floored
-    log is flat there), and ±1/n at p = t = 0 or 1, where PyTorch's formula
-    (p − t) / max(p(1 − p), 1e-12) gives 0 and, at the floor, (p − t) / 1e-12.
+    are the exact derivatives of this: 0 where the floor applies (log p < −100:
+    the floored log is flat there; at log p = −100 exactly the log's 1/p
+    passes, as the gradient of torch.clamp does at its bound), and ±1/n at
+    p = t = 0 or 1, where PyTorch's formula (p − t) / max(p(1 − p), 1e-12)
+    gives 0 and, at the floor, (p − t) / 1e-12.
     For outputs of a sigmoid prefer `binary_cross_entropy_with_logits`, which
     never needs the floor.
     """
@@ -162,9 +164,10 @@ def _weighted_pair(t: float, u: Value, v: Value, f: Callable[[Value], Value]) ->
 
 
 def _floored_log(q: Value) -> Value:
-    """max(log q, −100): log q, or below the floor (q < e^−100, q = 0 included)
-    a constant −100 that passes no gradient, as the floor is flat there."""
-    if q.data > 0.0 and math.log(q.data) > LOG_FLOOR:
+    """max(log q, −100): log q, or below the floor (log q < −100, q = 0
+    included) a constant −100 that passes no gradient, as the floor is flat
+    there. At log q = −100 exactly, log q is kept and passes its 1/q."""
+    if q.data > 0.0 and math.log(q.data) >= LOG_FLOOR:
         return q.log()
     return Value(LOG_FLOOR, label="log floor")
 

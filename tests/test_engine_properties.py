@@ -8,11 +8,12 @@ from collections.abc import Callable
 from functools import reduce
 from operator import add, neg
 
+from chain_rule import chain_rule_reference
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from op_table import AWAY_FROM_ZERO, OPS, POSITIVE, REAL, Op, reals
 
-from micrograd.engine import Value, dot, sum_values, topological_order
+from micrograd.engine import Value, dot, sum_values
 
 EPS = sys.float_info.epsilon
 
@@ -198,17 +199,6 @@ def test_dot_of_distinct_leaves_has_the_classic_gradients_exactly(
 
 
 # -- backward is the chain rule along topological_order --------------------------------
-
-
-def chain_rule_reference(root: Value) -> dict[Value, float]:
-    """∂root/∂node for every node, from `topological_order`, `_prev` and
-    `local_grads` alone: the textbook algorithm, kept apart from backward's."""
-    grads = dict.fromkeys(topological_order(root), 0.0)
-    grads[root] = 1.0
-    for node in reversed(list(grads)):
-        for child, local in zip(node._prev, node.local_grads, strict=True):
-            grads[child] += local * grads[node]
-    return grads
 
 
 @settings(max_examples=100, deadline=None)

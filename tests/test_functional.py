@@ -67,6 +67,17 @@ def test_stable_for_large_inputs(scale: float) -> None:
         assert got == pytest.approx(getattr(torch, name)(t, 0).tolist(), rel=1e-12, abs=1e-300)
 
 
+@pytest.mark.parametrize("scale", [1e2, 1e4])
+def test_stable_for_large_inputs_by_the_closed_forms(scale: float) -> None:
+    xs = [scale, -scale, 0.5 * scale, scale - 1.0]
+    exps = [math.exp(x - scale) for x in xs]  # shifted by the largest, so none overflows
+    lse = scale + math.log(math.fsum(exps))
+    assert logsumexp(xs).data == pytest.approx(lse, rel=1e-12)
+    assert [v.data for v in log_softmax(xs)] == pytest.approx([x - lse for x in xs], rel=1e-12)
+    expected = [e / math.fsum(exps) for e in exps]
+    assert [v.data for v in softmax(xs)] == pytest.approx(expected, rel=1e-12, abs=1e-300)
+
+
 def test_softmax_jacobian_is_diag_sigma_minus_sigma_sigma_transposed() -> None:
     xs = [0.3, -1.2, 2.0, 0.0]
     sigma = [s.data for s in softmax(xs)]

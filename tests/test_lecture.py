@@ -13,9 +13,9 @@ import math
 from typing import Any
 
 import pytest
+from chain_rule import chain_rule_reference
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_engine_properties import chain_rule_reference
 from test_trace import neuron
 
 from micrograd import Value, draw_dot, explain, numerical_grad, to_dot, trace_backward

@@ -1,10 +1,12 @@
-"""losses: values and gradients against torch.nn.functional, edge cases, errors."""
+"""losses: values and gradients against torch.nn.functional and, so that they
+fail without PyTorch too, against closed forms and finite differences; edge
+cases and errors."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 from conftest import require_module
@@ -12,7 +14,9 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from micrograd.engine import Value
+from micrograd.gradcheck import gradcheck
 from micrograd.losses import (
+    LOG_FLOOR,
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     cross_entropy,
@@ -24,6 +28,19 @@ SETTINGS = settings(max_examples=50, deadline=None)
 scores = st.floats(-20.0, 20.0, allow_nan=False)
 probabilities = st.floats(1e-6, 1.0 - 1e-6)
 units = st.floats(0.0, 1.0)
+# Where exp(±z) overflows (past 709.78) or e^−|z| is lost next to 1.
+EXTREME_LOGITS = [-1e4, -745.0, -40.0, 40.0, 745.0, 1e4]
+
+
+@st.composite
+def batches(draw: st.DrawFn) -> tuple[list[list[float]], list[int]]:
+    """Rows of logits, 1 to 4 classes, and a target class for each row."""
+    classes = draw(st.integers(1, 4))
+    rows = draw(st.lists(st.lists(scores, min_size=classes, max_size=classes),
+                         min_size=1, max_size=4))
+    targets = draw(st.lists(st.integers(0, classes - 1), min_size=len(rows),
+                            max_size=len(rows)))
+    return rows, targets
 
 
 def pairs(first: st.SearchStrategy[float], second: st.SearchStrategy[Any]) -> Any:
@@ -133,7 +150,43 @@ def test_binary_cross_entropy_of_a_saturated_sigmoid_is_finite() -> None:
     assert z.grad == 0.0
 
 
-@pytest.mark.parametrize("z", [-1e4, -745.0, -40.0, 40.0, 745.0, 1e4])
+def floor_edge() -> tuple[float, float]:
+    """The smallest float whose log is −100 exactly, and the float below it.
+    math.log rounds to −100 on a run of about a hundred floats around e^−100."""
+    q = math.exp(LOG_FLOOR)
+    while math.log(math.nextafter(q, 0.0)) == LOG_FLOOR:
+        q = math.nextafter(q, 0.0)
+    return q, math.nextafter(q, 0.0)
+
+
+def at_the_floor() -> list[tuple[float, float]]:
+    """(p, ∂/∂p of −log p floored at −100) where the floor begins: log p = −100
+    keeps the log's gradient −1/p, as torch.clamp does at its bound; below, 0."""
+    lowest, below = floor_edge()
+    p = math.exp(LOG_FLOOR)
+    return [(p, -1.0 / p), (lowest, -1.0 / lowest), (below, 0.0)]
+
+
+def test_binary_cross_entropy_keeps_the_log_at_the_floor_and_drops_it_below() -> None:
+    for p, grad in at_the_floor():
+        leaf = Value(p)
+        loss = binary_cross_entropy([leaf], [1.0])
+        loss.backward()
+        assert loss.data == 100.0
+        assert leaf.grad == grad
+
+
+def test_binary_cross_entropy_at_the_floor_has_the_gradient_of_torch_clamp() -> None:
+    torch = require_module("torch")
+    for p, _grad in at_the_floor():
+        leaf = Value(p)
+        binary_cross_entropy([leaf], [1.0]).backward()
+        t = torch.tensor(p, dtype=torch.float64, requires_grad=True)
+        (-torch.clamp(torch.log(t), min=LOG_FLOOR)).backward()
+        assert leaf.grad == t.grad.item()
+
+
+@pytest.mark.parametrize("z", EXTREME_LOGITS)
 @pytest.mark.parametrize("t", [0.0, 1.0, 0.25])
 def test_binary_cross_entropy_with_logits_is_stable_for_any_logit(z: float, t: float) -> None:
     torch = require_module("torch")
@@ -151,14 +204,12 @@ def test_binary_cross_entropy_with_logits_is_stable_for_any_logit(z: float, t: f
 
 
 @SETTINGS
-@given(st.data())
-def test_cross_entropy_matches_torch_for_a_batch(data: st.DataObject) -> None:
+@given(batches())
+def test_cross_entropy_matches_torch_for_a_batch(
+    batch: tuple[list[list[float]], list[int]],
+) -> None:
     torch = require_module("torch")
-    classes = data.draw(st.integers(1, 4))
-    rows = data.draw(st.lists(st.lists(scores, min_size=classes, max_size=classes),
-                              min_size=1, max_size=4))
-    targets = data.draw(st.lists(st.integers(0, classes - 1), min_size=len(rows),
-                                 max_size=len(rows)))
+    rows, targets = batch
     leaves = [[Value(z) for z in row] for row in rows]
     loss = cross_entropy(leaves, targets)
     loss.backward()
@@ -195,11 +246,161 @@ def test_hinge_matches_torch(data: list[tuple[float, float]]) -> None:
 
 
 def test_hinge_is_the_classic_demo_expression_to_the_bit() -> None:
-    scores_ = [0.3, -2.5, 1.7, 0.999]
-    labels = [1, 1, -1, 1]
-    classic_terms = [(1 + -y * Value(s)).relu() for s, y in zip(scores_, labels, strict=True)]
+    # Margins y·s below 1 (the relu passes), at 1 and above (it cuts).
+    scores_ = [0.3, -2.5, 1.7, 0.999, 1.0, 2.5, -3.0]
+    labels = [1, 1, -1, 1, 1, 1, -1]
+    classic_leaves = [Value(s) for s in scores_]
+    classic_terms = [(1 + -y * s).relu() for s, y in zip(classic_leaves, labels, strict=True)]
     classic = sum(classic_terms) * (1.0 / len(classic_terms))
-    assert hinge([Value(s) for s in scores_], labels).data == classic.data
+    classic.backward()
+    leaves = [Value(s) for s in scores_]
+    loss = hinge(leaves, labels)
+    loss.backward()
+    assert loss.data == classic.data
+    assert [v.grad for v in leaves] == [v.grad for v in classic_leaves]
+    n = len(scores_)
+    assert [v.grad for v in leaves] == [-y / n if y * s < 1 else 0.0
+                                        for s, y in zip(scores_, labels, strict=True)]
+
+
+# -- without PyTorch: closed forms and finite differences ---------------------------------
+
+
+def softplus(u: float) -> float:
+    """log(1 + e^u) = max(u, 0) + log(1 + e^−|u|), which never overflows."""
+    return max(u, 0.0) + math.log1p(math.exp(-abs(u)))
+
+
+def sigmoid(z: float) -> float:
+    e = math.exp(-abs(z))
+    return 1.0 / (1.0 + e) if z >= 0.0 else e / (1.0 + e)
+
+
+def log_sum_exp(row: list[float]) -> float:
+    m = max(row)
+    return m + math.log(math.fsum(math.exp(z - m) for z in row))
+
+
+def softmax(row: list[float]) -> list[float]:
+    lse = log_sum_exp(row)
+    return [math.exp(z - lse) for z in row]
+
+
+Sample = Callable[[float, float], float]
+
+
+class ClosedForm(NamedTuple):
+    """A loss of one sample, prediction x and target t, by the textbook
+    formulas; every loss is the mean over its samples."""
+
+    loss: Callable[..., Value]
+    value: Sample
+    derivative: Sample
+    # The size of the terms the derivative is computed from: its rounding
+    # error is a few ulps of this (−t/p + (1 − t)/(1 − p) cancels near p = t).
+    size: Sample
+    samples: st.SearchStrategy[list[tuple[float, float]]]  # lists of (x, t)
+
+
+def one(x: float, t: float) -> float:
+    return 1.0
+
+
+CLOSED_FORMS = {
+    "mse": ClosedForm(
+        mse, lambda x, t: (x - t) ** 2, lambda x, t: 2.0 * (x - t), one, pairs(scores, scores)
+    ),
+    "binary_cross_entropy": ClosedForm(
+        binary_cross_entropy,
+        lambda p, t: -(t * math.log(p) + (1.0 - t) * math.log(1.0 - p)),
+        lambda p, t: -t / p + (1.0 - t) / (1.0 - p),
+        lambda p, t: t / p + (1.0 - t) / (1.0 - p),
+        pairs(st.floats(0.01, 0.99), units),  # p ± the finite-difference step is in (0, 1)
+    ),
+    "binary_cross_entropy_with_logits": ClosedForm(
+        binary_cross_entropy_with_logits,
+        lambda z, t: t * softplus(-z) + (1.0 - t) * softplus(z),
+        lambda z, t: sigmoid(z) - t,
+        one,
+        pairs(scores, units),
+    ),
+    "hinge": ClosedForm(
+        hinge,
+        lambda s, y: max(0.0, 1.0 - y * s),
+        lambda s, y: -y if y * s < 1.0 else 0.0,
+        one,
+        # The kink at y·s = 1 kept outside the finite-difference step.
+        pairs(scores, st.sampled_from([-1.0, 1.0])).filter(
+            lambda data: all(abs(1.0 - y * s) > 1e-4 for s, y in data)
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(CLOSED_FORMS))
+@SETTINGS
+@given(data=st.data())
+def test_every_loss_is_its_closed_form(name: str, data: st.DataObject) -> None:
+    form = CLOSED_FORMS[name]
+    drawn = data.draw(form.samples)
+    leaves = [Value(x) for x, _t in drawn]
+    loss = form.loss(leaves, [t for _x, t in drawn])
+    loss.backward()
+    n = len(drawn)
+    assert close(loss.data, math.fsum(form.value(x, t) for x, t in drawn) / n, 1e-15)
+    for v, (x, t) in zip(leaves, drawn, strict=True):
+        assert close(v.grad, form.derivative(x, t) / n, 1e-15 * form.size(x, t))
+
+
+@pytest.mark.parametrize("name", list(CLOSED_FORMS))
+@SETTINGS
+@given(data=st.data())
+def test_every_loss_passes_gradcheck(name: str, data: st.DataObject) -> None:
+    form = CLOSED_FORMS[name]
+    drawn = data.draw(form.samples)
+    targets = [t for _x, t in drawn]
+    assert gradcheck(lambda *xs: form.loss(list(xs), targets), [x for x, _t in drawn])
+
+
+@pytest.mark.parametrize("z", EXTREME_LOGITS)
+@pytest.mark.parametrize("t", [0.0, 1.0, 0.25])
+def test_binary_cross_entropy_with_logits_is_its_closed_form_for_any_logit(
+    z: float, t: float
+) -> None:
+    leaf = Value(z)
+    loss = binary_cross_entropy_with_logits([leaf], [t])
+    loss.backward()
+    # Within a few ulps of 1, as 1 + e^u rounds: softplus(−40) ≈ 4e-18 comes out 0.
+    assert close(loss.data, t * softplus(-z) + (1.0 - t) * softplus(z), 1e-15)
+    assert close(leaf.grad, sigmoid(z) - t, 1e-15)
+
+
+@SETTINGS
+@given(batches())
+def test_cross_entropy_is_its_closed_form(batch: tuple[list[list[float]], list[int]]) -> None:
+    rows, targets = batch
+    leaves = [[Value(z) for z in row] for row in rows]
+    loss = cross_entropy(leaves, targets)
+    loss.backward()
+    n = len(rows)
+    terms = [log_sum_exp(row) - row[k] for row, k in zip(rows, targets, strict=True)]
+    assert close(loss.data, math.fsum(terms) / n, 1e-15 * (1.0 + max(map(abs, sum(rows, [])))))
+    for row, k, row_leaves in zip(rows, targets, leaves, strict=True):
+        expected = [(s - (j == k)) / n for j, s in enumerate(softmax(row))]
+        assert all(close(v.grad, g, 1e-15) for v, g in zip(row_leaves, expected, strict=True))
+
+
+@SETTINGS
+@given(batches())
+def test_cross_entropy_passes_gradcheck(batch: tuple[list[list[float]], list[int]]) -> None:
+    rows, targets = batch
+    width = len(rows[0])
+
+    def loss(*flat: Value) -> Value:
+        return cross_entropy([list(flat[i : i + width]) for i in range(0, len(flat), width)],
+                             targets)
+
+    assert gradcheck(loss, sum(rows, []))
 
 
 @pytest.mark.parametrize(

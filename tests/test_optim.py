@@ -1,4 +1,5 @@
-"""optim: SGD and Adam follow torch.optim step for step; errors."""
+"""optim: SGD and Adam follow torch.optim and, without torch, their update rules
+written out, step for step; errors."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 import pytest
 from conftest import require_module
 
+from micrograd import optim
 from micrograd.engine import Value
 from micrograd.optim import SGD, Adam, Optimizer
 
@@ -22,9 +24,25 @@ def objective(p: Any) -> Any:
     return (p[0] * p[1] - 1.0) ** 2 + (p[1] - p[2] * p[0] + 0.5) ** 2 + 0.1 * p[2] ** 4
 
 
-def trajectory(make: Callable[[list[Value]], Optimizer]) -> list[list[float]]:
+# Each case: the optimizer's name, in micrograd.optim and in torch.optim, and its
+# hyperparameters, which both take with the same names.
+CASES: dict[str, tuple[str, dict[str, Any]]] = {
+    "sgd": ("SGD", {"lr": 0.05}),
+    "sgd momentum": ("SGD", {"lr": 0.02, "momentum": 0.9}),
+    "sgd weight decay": ("SGD", {"lr": 0.05, "weight_decay": 0.1}),
+    "sgd momentum and weight decay": (
+        "SGD", {"lr": 0.02, "momentum": 0.8, "weight_decay": 0.05}
+    ),
+    "adam": ("Adam", {"lr": 0.05}),
+    "adam betas eps weight decay": (
+        "Adam", {"lr": 0.03, "betas": (0.8, 0.99), "eps": 1e-6, "weight_decay": 0.1}
+    ),
+}
+
+
+def our_trajectory(name: str, hyper: dict[str, Any]) -> list[list[float]]:
     params = [Value(x) for x in START]
-    optimizer = make(params)
+    optimizer: Optimizer = getattr(optim, name)(params, **hyper)
     path = []
     for k in range(STEPS):
         if k == STEPS // 2:
@@ -36,10 +54,10 @@ def trajectory(make: Callable[[list[Value]], Optimizer]) -> list[list[float]]:
     return path
 
 
-def torch_trajectory(make: Callable[[Any, list[Any]], Any]) -> list[list[float]]:
+def torch_trajectory(name: str, hyper: dict[str, Any]) -> list[list[float]]:
     torch = require_module("torch")
     params = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in START]
-    optimizer = make(torch, params)
+    optimizer = getattr(torch.optim, name)(params, **hyper)
     path = []
     for k in range(STEPS):
         if k == STEPS // 2:
@@ -52,36 +70,51 @@ def torch_trajectory(make: Callable[[Any, list[Any]], Any]) -> list[list[float]]
     return path
 
 
-CASES = {
-    "sgd": (lambda ps: SGD(ps, lr=0.05),
-            lambda torch, ps: torch.optim.SGD(ps, lr=0.05)),
-    "sgd momentum": (lambda ps: SGD(ps, lr=0.02, momentum=0.9),
-                     lambda torch, ps: torch.optim.SGD(ps, lr=0.02, momentum=0.9)),
-    "sgd weight decay": (lambda ps: SGD(ps, lr=0.05, weight_decay=0.1),
-                         lambda torch, ps: torch.optim.SGD(ps, lr=0.05, weight_decay=0.1)),
-    "sgd momentum and weight decay": (
-        lambda ps: SGD(ps, lr=0.02, momentum=0.8, weight_decay=0.05),
-        lambda torch, ps: torch.optim.SGD(ps, lr=0.02, momentum=0.8, weight_decay=0.05),
-    ),
-    "adam": (lambda ps: Adam(ps, lr=0.05),
-             lambda torch, ps: torch.optim.Adam(ps, lr=0.05)),
-    "adam betas eps weight decay": (
-        lambda ps: Adam(ps, lr=0.03, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1),
-        lambda torch, ps: torch.optim.Adam(
-            ps, lr=0.03, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1
-        ),
-    ),
-}
+def rules_trajectory(name: str, hyper: dict[str, Any]) -> list[list[float]]:
+    """The update rules of optim's docstring, written out on plain floats
+    (the gradients come from backward), for the tests that run without torch."""
+    lr, wd = hyper["lr"], hyper.get("weight_decay", 0.0)
+    momentum = hyper.get("momentum", 0.0)
+    beta1, beta2 = hyper.get("betas", (0.9, 0.999))
+    eps = hyper.get("eps", 1e-8)
+    p = list(START)
+    b: list[float | None] = [None] * len(p)  # SGD's momentum buffers
+    m, v = [0.0] * len(p), [0.0] * len(p)  # Adam's running means of g and g²
+    path = []
+    for t in range(1, STEPS + 1):
+        if t == STEPS // 2 + 1:
+            lr *= 0.5
+        leaves = [Value(x) for x in p]
+        objective(leaves).backward()
+        for i, leaf in enumerate(leaves):
+            g = leaf.grad + wd * p[i]
+            if name == "SGD":
+                previous = b[i]
+                b[i] = step = g if previous is None else momentum * previous + g
+                p[i] -= lr * step
+            else:
+                m[i] = beta1 * m[i] + (1 - beta1) * g
+                v[i] = beta2 * v[i] + (1 - beta2) * g * g
+                p[i] -= lr * (m[i] / (1 - beta1**t)) / (math.sqrt(v[i] / (1 - beta2**t)) + eps)
+        path.append(list(p))
+    return path
+
+
+def assert_same_path(got: list[list[float]], expected: list[list[float]], rel: float) -> None:
+    for step, (a, b) in enumerate(zip(got, expected, strict=True)):
+        assert a == pytest.approx(b, rel=rel), f"step {step}"
 
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_follows_torch_optim_for_50_steps(case: str) -> None:
-    ours, theirs = CASES[case]
-    expected = torch_trajectory(theirs)
-    got = trajectory(ours)
-    for step, (a, b) in enumerate(zip(got, expected, strict=True)):
-        assert a == pytest.approx(b, rel=1e-10), f"step {step}"
+    got = our_trajectory(*CASES[case])
+    assert_same_path(got, torch_trajectory(*CASES[case]), rel=1e-10)
     assert got[-1] != got[0]
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_follows_the_update_rules_for_50_steps(case: str) -> None:
+    assert_same_path(our_trajectory(*CASES[case]), rules_trajectory(*CASES[case]), rel=1e-12)
 
 
 def test_plain_sgd_is_the_classic_update_to_the_bit() -> None:
