@@ -417,10 +417,8 @@ class Explanation:
                 lines.append(f"{whole} = {parts} = {format_number(self.total)}")
             else:
                 lines.append(f"{whole} = {format_number(self.total)}")
-        lines.append(
-            f"backward gives {wrt}.grad = {format_number(self.backward_grad)}"
-            f"{' (the same)' if self._agrees() else ''}"
-        )
+        lines.append(f"backward gives {wrt}.grad = {format_number(self.backward_grad)}"
+                     f"{self._verdict()}")
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -428,6 +426,15 @@ class Explanation:
             f"<Explanation of {self._symbol(self.root, self.wrt, latex=False)} = "
             f"{format_number(self.total)}: {self.path_count} "
             f"{'path' if self.path_count == 1 else 'paths'}>"
+        )
+
+    def _verdict(self) -> str:
+        """How backward's gradient compares with the chain rule written out."""
+        if self._agrees():
+            return " (the same)"
+        return (
+            f" (NOT the same as {self.total:.12g}: a node's stored local "
+            "derivative differs from what backward passed through it)"
         )
 
     def _agrees(self) -> bool:
@@ -477,8 +484,8 @@ class Explanation:
                 f"The chain rule: the sum over every path from ${r}$ to ${w}$ of the "
                 "product of the local derivatives along it."
             )
-        agree = " (the same)" if self._agrees() else ""
-        outro = f"`backward()` gives ${w}$.grad $= {format_number(self.backward_grad)}${agree}."
+        outro = (f"`backward()` gives ${w}$.grad $= {format_number(self.backward_grad)}$"
+                 f"{self._verdict()}.")
         return f"{intro}\n\n$$\n{self.latex()}\n$$\n\n{outro}"
 
 
