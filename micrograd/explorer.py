@@ -38,14 +38,14 @@ from urllib.parse import quote, unquote
 from micrograd import datasets
 from micrograd.commands_graph import one_line
 from micrograd.engine import Value, no_grad, topological_order
-from micrograd.expression import _FUNCTIONS, evaluate
+from micrograd.expression import FUNCTIONS, evaluate
 from micrograd.formulas import format_number, forward_formula, local_formula, partial_symbol
 from micrograd.nn import ACTIVATIONS, MLP
 from micrograd.optim import SGD, Adam, Optimizer
 from micrograd.trace import BackwardTrace, explain, trace_backward
 from micrograd.train import LOSS_LABELS, LOSSES, train_step
 from micrograd.train import evaluate as evaluate_model
-from micrograd.viz import _grid_axis, to_dot
+from micrograd.viz import grid_axis, to_dot
 
 __all__ = [
     "DEFAULT_VALUE",
@@ -157,7 +157,7 @@ class _WithDefaults(Mapping[str, float]):
 
     def __contains__(self, name: object) -> bool:
         # A function name used bare keeps the parser's own message.
-        return isinstance(name, str) and name not in _FUNCTIONS
+        return isinstance(name, str) and name not in FUNCTIONS
 
     def __getitem__(self, name: str) -> float:
         return self.given.get(name, DEFAULT_VALUE)
@@ -500,8 +500,8 @@ class _Training:
 
     def boundary(self) -> Answer:
         """The plane as a grid of predicted classes and confidences, with the points."""
-        xs = _grid_axis([p[0] for p in self.X], _GRID)
-        ys = _grid_axis([p[1] for p in self.X], _GRID)
+        xs = grid_axis([p[0] for p in self.X], _GRID)
+        ys = grid_axis([p[1] for p in self.X], _GRID)
         rows = []
         with no_grad():
             for gy in ys:
