@@ -272,7 +272,7 @@ class _Graph:
             current: list[str] = []
             edges: list[list[str]] = []
             root = self.names[self.root]
-            caption = (f"forward pass done: {root} = {format_number(self.root.data)}; "
+            caption = (f"forward pass done: {root} = {format_number(self.root.data)}\n"
                        f"backward starts at {root}, seeded with ∂{root}/∂{root} = 1")
         else:
             step = self.trace[index - 1]
@@ -508,7 +508,7 @@ def _axis(high: float, whole: bool = False) -> Answer:
     """A chart axis from 0 to a round number at or past `high`, with ticks at
     round numbers (1, 2 or 5 times a power of ten; whole ones if `whole`)."""
     high = high if high > 0.0 else 1.0
-    rough = high / 4  # about four intervals
+    rough = high / 5  # at most five intervals
     power = 10.0 ** math.floor(math.log10(rough))
     step = next(m * power for m in (1, 2, 5, 10) if m * power >= rough)
     if whole:
