@@ -22,6 +22,11 @@ document.getElementById("node-close").addEventListener("click", () => pick(null)
 document.addEventListener("keydown", (event) => {
   if (event.key === "Escape") pick(null);
 });
+let resizing;
+window.addEventListener("resize", () => {
+  clearTimeout(resizing);
+  resizing = setTimeout(() => view?.refit(), 150);
+});
 
 let view = null; // the drawn graph
 let picked = null; // the id of the clicked node

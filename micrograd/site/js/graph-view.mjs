@@ -47,8 +47,10 @@ const LARGEST = 0.85;
 // height; but never so small that the text is hard to read: past that the
 // box scrolls instead.
 function fit(svg, container) {
-  const width = svg.width.baseVal.value;
-  const height = svg.height.baseVal.value;
+  svg.dataset.width ??= svg.width.baseVal.value;
+  svg.dataset.height ??= svg.height.baseVal.value;
+  const width = Number(svg.dataset.width);
+  const height = Number(svg.dataset.height);
   const tallest = parseFloat(getComputedStyle(container).maxHeight) || Infinity;
   const room = Math.min((container.clientWidth - 4) / width, (tallest - 4) / height);
   const scale = Math.max(SMALLEST, Math.min(LARGEST, room));
@@ -61,6 +63,12 @@ class GraphView {
     this.container = container;
     this.nodes = nodes;
     this.edges = edges;
+  }
+
+  // Fit the graph to its box again, after the window changed size.
+  refit() {
+    const svg = this.container.querySelector("svg");
+    if (svg) fit(svg, this.container);
   }
 
   // Each value node's grad field, as the model wrote it ("grad ?" while unknown).
