@@ -190,12 +190,12 @@ def test_the_neuron_lesson_by_url_shows_its_value_and_gradients(graph: GraphPage
     assert page.inner_text("#output").endswith("= 0.707107")
     assert "data 0.7071" in graph_texts(page)
     assert {name: grad for name, (_, grad) in table(page).items()} == NEURON_GRADS
+    graph.screenshot("graph-neuron-desktop")
     # A number box shows the value as the table does, and every digit while edited.
     box = page.locator('.variable[data-name="b"] input[type=number]')
     assert box.input_value() == "6.88137"
     box.focus()
     assert float(box.input_value()) == NEURON_VALUES["b"]
-    graph.screenshot("graph-neuron-desktop")
 
 
 @pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
