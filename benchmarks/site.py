@@ -99,9 +99,13 @@ def main() -> int:
             page.wait_for_selector("body[data-ready=true]", timeout=120_000)
             first_load = time.perf_counter() - start
             neuron = redraw_ms(page, "w1", ["-2.5", "-2", "-1.5", "-1", "-0.5", "0", "0.5"])
-            page.goto(url + "index.html#expr=" + BIG.replace(" ", "%20") + "&x=0.5")
-            page.wait_for_selector("body[data-ready=true]", timeout=120_000)
-            nodes = page.locator("#graph g.node").count()
+            # A new fragment on the same page: the page opens it in place.
+            drawn = page.evaluate("Number(document.body.dataset.drawn)")
+            page.evaluate("hash => { location.hash = hash; }",
+                          "expr=" + BIG.replace(" ", "%20") + "&x=0.5")
+            page.wait_for_function(f"Number(document.body.dataset.drawn) > {drawn}")
+            # Value nodes (records), not counting the ops' own small nodes.
+            nodes = page.locator("#graph g.node title", has_not_text="_op").count()
             big = redraw_ms(page, "x", ["0.1", "0.2", "0.3", "0.4", "0.6", "0.7", "0.8"])
             in_browser = browser_steps_per_second(page)
             browser.close()
@@ -111,7 +115,7 @@ def main() -> int:
     in_cpython = cpython_steps_per_second()
     print(f"first load to an interactive graph: {first_load:.1f} s (target < 10 s)")
     print(f"slider change to redrawn graph, neuron: {neuron:.0f} ms (target < 200 ms)")
-    print(f"slider change to redrawn graph, {nodes} drawn nodes: {big:.0f} ms")
+    print(f"slider change to redrawn graph, {nodes} value nodes: {big:.0f} ms")
     print(f"training steps per second, MLP 2-16-16-1 on 100 moons: browser {in_browser:.1f}, "
           f"CPython {in_cpython:.1f}: {in_cpython / in_browser:.2f}x slower (target within 4x)")
     return 0

@@ -9,15 +9,18 @@ computes no numbers of its own.
 
 Requests, each an object with a "kind":
 
-    open        {"hash": "expr=tanh(x*w)&x=2&w=1"} or {"hash": "lesson=neuron"}
+    open        {"hash": "expr=tanh(x*w)&x=2&w=1"} or {"hash": "lesson=neuron"}; a
+                hash may carry a note=... to show beside the graph
     set         {"expr": "...", "values": {"x": "2.5"}}, either or both
     step        {"index": k}: the graph after k steps of backward (0 to count)
     node        {"id": "v3"}: a node's op, local derivatives and explain
     lessons     the built-in lessons
-    train_setup {"dataset", "hidden", "activation", "loss", "optimizer", "lr", "seed"}
+    train_setup {"dataset", "classes", "hidden", "activation", "loss", "optimizer",
+                "lr", "seed"}; no loss: hinge for two classes, else cross_entropy
     train_step  {"steps": k, "boundary": true}: train k steps, then report
     neuron      {"layer": i, "index": j, "sample": s}: one hidden neuron's
-                graph for one sample, as a graph-page hash
+                graph for one sample (without one: a sample where it passes
+                gradient on), as a graph-page hash with a note saying which
 
 An answer is {"ok": true, ...} or {"ok": false, "error": {"type", "message",
 "field"}}, the message on one line as the command line prints it and
@@ -32,26 +35,27 @@ import math
 import random
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote, unquote
 
 from micrograd import datasets
 from micrograd.commands_graph import one_line
 from micrograd.engine import Value, no_grad, topological_order
-from micrograd.expression import _FUNCTIONS, evaluate
+from micrograd.expression import FUNCTIONS, evaluate
 from micrograd.formulas import format_number, forward_formula, local_formula, partial_symbol
-from micrograd.nn import ACTIVATIONS, MLP
+from micrograd.nn import ACTIVATIONS, MLP, Neuron
 from micrograd.optim import SGD, Adam, Optimizer
 from micrograd.trace import BackwardTrace, explain, trace_backward
 from micrograd.train import LOSS_LABELS, LOSSES, train_step
 from micrograd.train import evaluate as evaluate_model
-from micrograd.viz import _grid_axis, to_dot
+from micrograd.viz import grid_axis, to_dot
 
 __all__ = [
     "DEFAULT_VALUE",
     "LESSONS",
     "Explorer",
     "Lesson",
+    "Link",
     "RequestError",
     "TrainingSettings",
     "parse_hash",
@@ -146,6 +150,10 @@ _RANKDIRS = ("LR", "TB")
 
 # Characters a URL fragment keeps as they are, so a hash stays readable.
 _HASH_SAFE = "()*+-/._,!~'"
+# The keys of a hash that are not variables; no variable may take their names.
+_HASH_KEYS = ("lesson", "expr", "note")
+# A note longer than this is cut: it is a line or two beside the graph.
+_MAX_NOTE = 600
 
 
 class _WithDefaults(Mapping[str, float]):
@@ -157,7 +165,7 @@ class _WithDefaults(Mapping[str, float]):
 
     def __contains__(self, name: object) -> bool:
         # A function name used bare keeps the parser's own message.
-        return isinstance(name, str) and name not in _FUNCTIONS
+        return isinstance(name, str) and name not in FUNCTIONS
 
     def __getitem__(self, name: str) -> float:
         return self.given.get(name, DEFAULT_VALUE)
@@ -173,16 +181,26 @@ class _Graph:
     """An expression's graph after forward and backward, and its node ids."""
 
     def __init__(
-        self, expr: str, values: Mapping[str, float], lesson: Lesson | None, rankdir: str = "LR"
+        self,
+        expr: str,
+        values: Mapping[str, float],
+        lesson: Lesson | None,
+        rankdir: str = "LR",
+        note: str | None = None,
     ) -> None:
         if rankdir not in _RANKDIRS:
             raise RequestError(f"rankdir must be one of {', '.join(_RANKDIRS)}, got {rankdir!r}")
         root, leaves = evaluate(expr, _WithDefaults(values))
+        for name in leaves:
+            if name in _HASH_KEYS:
+                raise RequestError(f"{name!r} names a part of the page's link, so it cannot be "
+                                   "a variable: call it something else", "expr")
         if root._prev:
             root.label = _output_name(leaves)
         self.expr = expr
         self.rankdir = rankdir
         self.lesson = lesson if lesson is not None and lesson.expr == expr else None
+        self.note = note
         self.root = root
         self.leaves = leaves
         self.trace: BackwardTrace = trace_backward(root)
@@ -202,6 +220,8 @@ class _Graph:
         parts = [f"lesson={self.lesson.name}"] if self.lesson else []
         parts.append("expr=" + quote(self.expr, safe=_HASH_SAFE))
         parts += [f"{name}={_number_text(v)}" for name, v in self.values().items()]
+        if self.note:
+            parts.append("note=" + quote(self.note, safe=_HASH_SAFE))
         return "&".join(parts)
 
     def target(self, node: Value) -> str:
@@ -234,8 +254,8 @@ class _Graph:
                 "min": low, "max": high, "step": step,
             })
         return {
-            "expr": self.expr, "hash": self.hash(), "lesson": lesson, "output": output,
-            "variables": variables,
+            "expr": self.expr, "hash": self.hash(), "lesson": lesson, "note": self.note,
+            "output": output, "variables": variables,
             "dot": to_dot(root, rankdir=self.rankdir, show_local_grads=True),
             "count": len(self.trace), "step": self.step(len(self.trace)),
         }
@@ -252,7 +272,7 @@ class _Graph:
             current: list[str] = []
             edges: list[list[str]] = []
             root = self.names[self.root]
-            caption = (f"forward pass done: {root} = {format_number(self.root.data)}; "
+            caption = (f"forward pass done: {root} = {format_number(self.root.data)}\n"
                        f"backward starts at {root}, seeded with ∂{root}/∂{root} = 1")
         else:
             step = self.trace[index - 1]
@@ -344,13 +364,23 @@ def _variable_name(name: object) -> str:
     return name
 
 
-def parse_hash(text: str) -> tuple[Lesson | None, str, dict[str, float]]:
-    """A page's URL fragment as (lesson, expression, values): `lesson=NAME`
-    gives a lesson's expression and values, `expr=` and `name=value` set or
-    override them. An empty fragment opens the first lesson."""
+class Link(NamedTuple):
+    """What a page's URL fragment asks for."""
+
+    lesson: Lesson | None
+    expr: str
+    values: dict[str, float]
+    note: str | None  # shown beside the graph while the expression stays
+
+
+def parse_hash(text: str) -> Link:
+    """A page's URL fragment: `lesson=NAME` gives a lesson's expression and
+    values, `expr=` and `name=value` set or override them, `note=` adds a
+    note. An empty fragment opens the first lesson."""
     text = text.removeprefix("#").strip()
     lesson: Lesson | None = None
     expr: str | None = None
+    note: str | None = None
     values: dict[str, float] = {}
     for part in text.split("&") if text else ["lesson=" + LESSONS[0].name]:
         if not part:
@@ -367,25 +397,30 @@ def parse_hash(text: str) -> tuple[Lesson | None, str, dict[str, float]]:
             values = {**lesson.values, **values}
         elif key == "expr":
             expr = value
+        elif key == "note":
+            note = " ".join(value.split())[:_MAX_NOTE] or None
         else:
             values[_variable_name(key)] = _number(value, key)
     if expr is None:
         if lesson is None:
             raise RequestError("the link gives no expression (expr=...)", "expr")
         expr = lesson.expr
-    return lesson, expr, values
+    return Link(lesson, expr, values, note)
 
 
 # -- the training page ----------------------------------------------------------
 
-# Each dataset with two classes, as the training page offers them.
-_DATASETS: dict[str, Callable[[int, int], tuple[datasets.Points, datasets.Labels]]] = {
-    "moons": lambda n, seed: datasets.make_moons(n=n, seed=seed),
-    "circles": lambda n, seed: datasets.make_circles(n=n, seed=seed),
-    "xor": lambda n, seed: datasets.xor(n=n, seed=seed),
-    "spiral": lambda n, seed: datasets.spiral(n=n, seed=seed),
-    "blobs": lambda n, seed: datasets.make_blobs(n=n, seed=seed, centers=2),
+# Each dataset the training page offers: n points for a seed and a number of
+# classes. Moons, circles and xor always have two.
+_DATASETS: dict[str, Callable[[int, int, int], tuple[datasets.Points, datasets.Labels]]] = {
+    "moons": lambda n, seed, classes: datasets.make_moons(n=n, seed=seed),
+    "circles": lambda n, seed, classes: datasets.make_circles(n=n, seed=seed),
+    "xor": lambda n, seed, classes: datasets.xor(n=n, seed=seed),
+    "spiral": lambda n, seed, classes: datasets.spiral(n=n, seed=seed, classes=classes),
+    "blobs": lambda n, seed, classes: datasets.make_blobs(n=n, seed=seed, centers=classes),
 }
+_MANY_CLASSES = ("spiral", "blobs")
+_MAX_CLASSES = 4  # the page has a colour and a marker for each
 _OPTIMIZERS = ("sgd", "adam")
 # The page trains in the browser: networks stay small enough to redraw quickly.
 _MAX_WIDTH, _MAX_LAYERS, _MAX_POINTS = 64, 4, 500
@@ -394,25 +429,44 @@ _GRID = 30  # the decision boundary's grid, points per side
 
 @dataclass(frozen=True)
 class TrainingSettings:
-    """What the learner picks on the training page."""
+    """What the learner picks on the training page. With no loss chosen,
+    the loss follows the classes: hinge for two, cross_entropy for more
+    (as `micrograd train` chooses)."""
 
     dataset: str = "moons"
+    classes: int = 2
     n: int = 100
     hidden: tuple[int, ...] = (16, 16)
     activation: str = "relu"
-    loss: str = "hinge"
+    loss: str | None = None
     optimizer: str = "sgd"
     lr: float = 0.3
     seed: int = 1337
 
+    @property
+    def loss_used(self) -> str:
+        if self.loss is not None:
+            return self.loss
+        return "hinge" if self.classes == 2 else "cross_entropy"
+
     @classmethod
     def from_request(cls, message: Mapping[str, Any]) -> TrainingSettings:
-        """The settings a train_setup request gives, each checked, the rest defaults."""
+        """The settings a train_setup request gives, each checked, the rest
+        defaults; a loss of "" or null is no choice."""
         default = cls()
         dataset = _choice(message.get("dataset", default.dataset), tuple(_DATASETS), "dataset")
+        classes = _whole(message.get("classes", default.classes), "classes", 2, _MAX_CLASSES)
+        if classes != 2 and dataset not in _MANY_CLASSES:
+            raise RequestError(f"classes: the {dataset} dataset has two classes, got {classes}",
+                               "classes")
         activation = _choice(message.get("activation", default.activation), ACTIVATIONS,
                              "activation")
-        loss = _choice(message.get("loss", default.loss), LOSSES, "loss")
+        loss = message.get("loss")
+        if loss not in (None, ""):
+            loss = _choice(loss, LOSSES, "loss")
+            if classes != 2 and loss != "cross_entropy":
+                raise RequestError(f"loss: {loss} separates two classes; {classes} classes "
+                                   "need cross_entropy", "loss")
         optimizer = _choice(message.get("optimizer", default.optimizer), _OPTIMIZERS,
                             "optimizer")
         lr = _number(message.get("lr", default.lr), "lr")
@@ -421,7 +475,8 @@ class TrainingSettings:
         n = _whole(message.get("n", default.n), "n", 4, _MAX_POINTS)
         seed = _whole(message.get("seed", default.seed), "seed", 0, 2**31)
         hidden = message.get("hidden", ",".join(map(str, default.hidden)))
-        return cls(dataset, n, _sizes(hidden), activation, loss, optimizer, lr, seed)
+        return cls(dataset, classes, n, _sizes(hidden), activation, loss or None, optimizer,
+                   lr, seed)
 
 
 def _choice(value: object, choices: tuple[str, ...], field: str) -> str:
@@ -449,16 +504,31 @@ def _sizes(text: object) -> tuple[int, ...]:
     return tuple(_whole(part, "hidden", 1, _MAX_WIDTH) for part in parts)
 
 
+def _axis(high: float, whole: bool = False) -> Answer:
+    """A chart axis from 0 to a round number at or past `high`, with ticks at
+    round numbers (1, 2 or 5 times a power of ten; whole ones if `whole`)."""
+    high = high if high > 0.0 else 1.0
+    rough = high / 5  # at most five intervals
+    power = 10.0 ** math.floor(math.log10(rough))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= rough)
+    if whole:
+        step = max(1.0, round(step))
+    count = math.ceil(high / step - 1e-9)
+    ticks = [{"value": k * step, "text": format_number(k * step)} for k in range(count + 1)]
+    return {"max": count * step, "ticks": ticks}
+
+
 class _Training:
     """A network, its data and optimizer, and the history of its training."""
 
     def __init__(self, settings: TrainingSettings) -> None:
         self.settings = settings
-        X, classes = _DATASETS[settings.dataset](settings.n, settings.seed)
+        self.loss_name = settings.loss_used
+        X, classes = _DATASETS[settings.dataset](settings.n, settings.seed, settings.classes)
         self.X = X
         self.classes = classes
-        self.y = datasets.to_sign(classes) if LOSS_LABELS[settings.loss] == "sign" else classes
-        outputs = 2 if settings.loss == "cross_entropy" else 1
+        self.y = datasets.to_sign(classes) if LOSS_LABELS[self.loss_name] == "sign" else classes
+        outputs = settings.classes if self.loss_name == "cross_entropy" else 1
         self.model = MLP(2, [*settings.hidden, outputs], settings.activation,
                          rng=random.Random(settings.seed))
         params = self.model.parameters()
@@ -473,25 +543,31 @@ class _Training:
         """`steps` steps of the package's own training step, on every point."""
         for _ in range(steps):
             loss, accuracy = train_step(self.model, self.X, self.y, self.optimizer,
-                                        loss=self.settings.loss)
+                                        loss=self.loss_name)
             self.loss.append(loss)
             self.accuracy.append(accuracy)
 
     def predict(self, point: list[float]) -> tuple[int, float]:
-        """The class the model gives a point, and how sure it is, from 0 to 1
-        (tanh of the score's size, or of the margin between the two logits)."""
+        """The class the model gives a point, and how sure it is, from 0 to 1:
+        tanh of the score's size, or of the lead of the largest logit over
+        the next (the first class wins a tie, as in training's accuracy)."""
         out = self.model(point)
         if isinstance(out, Value):
             return (1 if out.data > 0.0 else 0), math.tanh(abs(out.data))
-        first, second = out[0].data, out[1].data
-        return (1 if second > first else 0), math.tanh(abs(second - first))
+        scores = [v.data for v in out]
+        best = max(range(len(scores)), key=scores.__getitem__)
+        runner_up = max(s for c, s in enumerate(scores) if c != best)
+        return best, math.tanh(scores[best] - runner_up)
 
     def answer(self, boundary: bool) -> Answer:
-        loss, accuracy = evaluate_model(self.model, self.X, self.y, self.settings.loss)
+        loss, accuracy = evaluate_model(self.model, self.X, self.y, self.loss_name)
         answer: Answer = {
-            "step": len(self.loss), "loss": format_number(loss), "accuracy": accuracy,
-            "accuracy_text": f"{accuracy:.0%}", "history": {"loss": self.loss,
-                                                            "accuracy": self.accuracy},
+            "step": len(self.loss), "loss": format_number(loss), "loss_name": self.loss_name,
+            "classes": self.settings.classes, "accuracy": accuracy,
+            "accuracy_text": f"{accuracy:.0%}",
+            "history": {"loss": self.loss, "accuracy": self.accuracy},
+            "axes": {"step": _axis(len(self.loss), whole=True),
+                     "loss": _axis(max(self.loss, default=0.0))},
         }
         if boundary:
             answer["boundary"] = self.boundary()
@@ -500,8 +576,8 @@ class _Training:
 
     def boundary(self) -> Answer:
         """The plane as a grid of predicted classes and confidences, with the points."""
-        xs = _grid_axis([p[0] for p in self.X], _GRID)
-        ys = _grid_axis([p[1] for p in self.X], _GRID)
+        xs = grid_axis([p[0] for p in self.X], _GRID)
+        ys = grid_axis([p[1] for p in self.X], _GRID)
         rows = []
         with no_grad():
             for gy in ys:
@@ -526,9 +602,21 @@ class _Training:
             ])
         return {"layers": layers, "weights": weights}
 
-    def neuron(self, layer: int, index: int, sample: int) -> Answer:
+    def inputs(self, layer: int, sample: int) -> list[float]:
+        """What the neurons of `layer` receive for one sample: the point itself,
+        or the outputs of the layer below."""
+        inputs: list[float] = list(self.X[sample])
+        with no_grad():
+            for below in self.model.layers[:layer]:
+                inputs = [v.data for v in below.outputs(inputs)]
+        return inputs
+
+    def neuron(self, layer: int, index: int, sample: int | None) -> Answer:
         """A hidden neuron's graph for one sample: the expression
-        act(b + w1·h1 + …) with its weights and inputs as variables."""
+        act(b + w1·h1 + …) with its weights and inputs as variables, and a
+        note saying which neuron and sample it is. Without a sample, a ReLU
+        opens on the first sample where it fires (its input is above 0): on
+        any other, it outputs 0 and every gradient through it is 0."""
         hidden = len(self.model.layers) - 1
         if not 0 <= layer < hidden:
             raise RequestError(f"neuron: layer must be a hidden layer, 0 to {hidden - 1}, "
@@ -537,14 +625,17 @@ class _Training:
         if not 0 <= index < len(neurons):
             raise RequestError(f"neuron: index must be 0 to {len(neurons) - 1}, got {index}",
                                "index")
-        if not 0 <= sample < len(self.X):
+        if sample is not None and not 0 <= sample < len(self.X):
             raise RequestError(f"sample: expected 0 to {len(self.X) - 1}, got {sample}",
                                "sample")
-        inputs: list[float] = list(self.X[sample])
-        with no_grad():
-            for below in self.model.layers[:layer]:
-                inputs = [v.data for v in below.outputs(inputs)]
         neuron = neurons[index]
+        relu = neuron.activation == "relu"
+        chosen = sample
+        if sample is None:
+            firing = (s for s in range(len(self.X))
+                      if not relu or self._fires(neuron, self.inputs(layer, s)))
+            sample = next(firing, 0)
+        inputs = self.inputs(layer, sample)
         x = "x" if layer == 0 else "h"
         terms = " + ".join(f"w{i}*{x}{i}" for i in range(1, len(inputs) + 1))
         expr = f"b + {terms}"
@@ -554,9 +645,40 @@ class _Training:
         for i, (w, v) in enumerate(zip(neuron.w, inputs, strict=True), start=1):
             values[f"w{i}"] = w.data
             values[f"{x}{i}"] = v
-        graph = _Graph(expr, values, None)
-        return {"hash": graph.hash(), "expr": expr,
+        note = self._neuron_note(layer, index, sample, chosen is not None,
+                                 relu and self._fires(neuron, inputs))
+        graph = _Graph(expr, values, None, note=note)
+        return {"hash": graph.hash(), "expr": expr, "sample": sample, "note": note,
                 "output": format_number(graph.root.data)}
+
+    @staticmethod
+    def _fires(neuron: Neuron, inputs: list[float]) -> bool:
+        """Whether a ReLU neuron's input b + Σ wᵢ·xᵢ is above 0 for these inputs."""
+        with no_grad():
+            return neuron(inputs).data > 0.0
+
+    def _neuron_note(self, layer: int, index: int, sample: int, chosen: bool,
+                     fires: bool) -> str:
+        neuron = self.model.layers[layer].neurons[index]
+        x1, x2 = (format_number(c) for c in self.X[sample])
+        note = (f"Hidden layer {layer + 1}, neuron {index + 1} ({neuron.activation}) of the "
+                f"training page's network after {len(self.loss)} steps, on sample {sample}: "
+                f"the point ({x1}, {x2}), class {self.classes[sample]}.")
+        if neuron.activation != "relu":
+            return note
+        if fires and (chosen or sample == 0):
+            return note + " Its ReLU fires here (its input is above 0): gradient flows back."
+        if fires:
+            return note + (" It is the first sample where its ReLU fires (its input is above "
+                           "0): gradient flows back. On the samples before, it outputs 0 and "
+                           "every gradient through it is 0.")
+        if chosen:
+            return note + (" Its ReLU does not fire here (its input is 0 or less), so it "
+                           "outputs 0 and every gradient through it is 0. Leave the sample "
+                           "empty to open it where it fires.")
+        return note + (f" Its ReLU fires on none of the {len(self.X)} samples: a dead neuron. "
+                       "It outputs 0 and passes no gradient back, so training never changes "
+                       "its weights.")
 
 
 # -- the entry point ------------------------------------------------------------
@@ -603,8 +725,9 @@ class Explorer:
         hash_text = message.get("hash", "")
         if not isinstance(hash_text, str):
             raise RequestError(f"open: hash must be text, got {hash_text!r}")
-        lesson, expr, values = parse_hash(hash_text)
-        self._graph = _Graph(expr, values, lesson, message.get("rankdir", "LR"))
+        link = parse_hash(hash_text)
+        self._graph = _Graph(link.expr, link.values, link.lesson, message.get("rankdir", "LR"),
+                             link.note)
         return self._graph.answer()
 
     def _set(self, message: dict[str, Any]) -> Answer:
@@ -618,7 +741,8 @@ class Explorer:
         values = graph.values()
         values.update({_variable_name(k): _number(v, k) for k, v in new.items()})
         rankdir = message.get("rankdir", graph.rankdir)
-        self._graph = _Graph(expr, values, graph.lesson, rankdir)
+        note = graph.note if expr == graph.expr else None
+        self._graph = _Graph(expr, values, graph.lesson, rankdir, note)
         return self._graph.answer()
 
     def _step(self, message: dict[str, Any]) -> Answer:
@@ -650,8 +774,10 @@ class Explorer:
 
     def _neuron(self, message: dict[str, Any]) -> Answer:
         training = self._need_training()
-        where = [_whole(message.get(key), key, 0, 10**6) for key in ("layer", "index", "sample")]
-        return training.neuron(*where)
+        layer, index = (_whole(message.get(key), key, 0, 10**6) for key in ("layer", "index"))
+        sample = message.get("sample")
+        chosen = None if sample in (None, "") else _whole(sample, "sample", 0, 10**6)
+        return training.neuron(layer, index, chosen)
 
     def _need_training(self) -> _Training:
         if self._training is None:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 
 from micrograd.engine import Value
 
-__all__ = ["ExpressionError", "evaluate"]
+__all__ = ["ExpressionError", "FUNCTIONS", "evaluate"]
 
 # A binary operator: plain numbers stay numbers on the right of **, so that
 # x ** 2 is the power-rule node '**2' and never a Value exponent.
@@ -27,7 +27,8 @@ _BINARY_OPS: dict[type[ast.operator], Callable[[Value, Value | int | float], Val
     ast.Pow: lambda a, b: a**b,
 }
 
-_FUNCTIONS: dict[str, Callable[[Value], Value]] = {
+# The functions an expression may call, by name.
+FUNCTIONS: dict[str, Callable[[Value], Value]] = {
     "exp": Value.exp,
     "log": Value.log,
     "tanh": Value.tanh,
@@ -150,7 +151,7 @@ class _Builder:
         if name in self.leaves:
             return self.leaves[name]
         if name not in self.variables:
-            if name in _FUNCTIONS:
+            if name in FUNCTIONS:
                 raise self._error(node, f"{name} is a function: call it, as in {name}(x)")
             raise self._error(node, f"variable {name!r} has no value (give it one, e.g. {name}=1)")
         try:
@@ -186,9 +187,9 @@ class _Builder:
         if not isinstance(node.func, ast.Name):
             raise self._error(node, "only calls of exp, log, tanh, sigmoid, relu, leaky_relu")
         name = node.func.id
-        function = _FUNCTIONS.get(name)
+        function = FUNCTIONS.get(name)
         if function is None:
-            allowed = ", ".join(_FUNCTIONS)
+            allowed = ", ".join(FUNCTIONS)
             raise self._error(node, f"unknown function {name!r}; allowed: {allowed}")
         if node.keywords:
             raise self._error(node, f"{name}() takes no keyword arguments")

@@ -30,6 +30,7 @@ __all__ = [
     "Stepper",
     "draw_dot",
     "draw_frame",
+    "grid_axis",
     "inline_svg",
     "plot_decision_boundary",
     "plot_function",
@@ -455,8 +456,8 @@ def plot_decision_boundary(
     if ax is None:
         _pyplot(caller)  # without matplotlib, fail before the slow part
 
-    xs = _grid_axis([p[0] for p in X], resolution)
-    ys = _grid_axis([p[1] for p in X], resolution)
+    xs = grid_axis([p[0] for p in X], resolution)
+    ys = grid_axis([p[1] for p in X], resolution)
     # The scores, one row per y, one column per x (the layout contourf expects).
     with no_grad():
         grid = [[_scores(model([Value(gx), Value(gy)]), caller) for gx in xs] for gy in ys]
@@ -500,7 +501,7 @@ def plot_decision_boundary(
     return ax
 
 
-def _grid_axis(coords: list[float], n: int) -> list[float]:
+def grid_axis(coords: list[float], n: int) -> list[float]:
     """n evenly spaced points spanning `coords` plus a margin on each side."""
     low, high = min(coords), max(coords)
     margin = 0.1 * (high - low) or 1.0

@@ -104,13 +104,32 @@ def test_the_hash_opens_the_same_graph_again() -> None:
 
 
 def test_parse_hash_reads_the_issue_s_link_and_lessons() -> None:
-    lesson, expr, values = parse_hash("#" + NEURON_HASH)
-    assert lesson is None and expr == "tanh(x1*w1+x2*w2+b)"
+    lesson, expr, values, note = parse_hash("#" + NEURON_HASH)
+    assert lesson is None and expr == "tanh(x1*w1+x2*w2+b)" and note is None
     assert values["b"] == 6.8813735870195432
-    lesson, expr, values = parse_hash("")
+    lesson, expr, values, _ = parse_hash("")
     assert lesson is LESSONS[0] and expr == LESSONS[0].expr
-    lesson, _, values = parse_hash("lesson=reused&a=5")
+    lesson, _, values, _ = parse_hash("lesson=reused&a=5")
     assert lesson is not None and values == {"a": 5.0, "b": 3.0}
+
+
+def test_a_note_in_the_link_stays_beside_its_expression_only() -> None:
+    explorer = Explorer()
+    answer = ok(explorer, kind="open", hash="expr=x*y&x=2&y=3&note=Look%20at%20x%20%20now")
+    assert answer["note"] == "Look at x now"
+    assert ok(Explorer(), kind="open", hash=answer["hash"])["note"] == "Look at x now"
+    assert ok(explorer, kind="set", values={"x": 1})["note"] == "Look at x now"
+    assert ok(explorer, kind="set", expr="x*y + 1")["note"] is None
+
+
+@pytest.mark.parametrize("name", ["lesson", "expr", "note"])
+def test_a_variable_cannot_take_the_name_of_a_part_of_the_link(name: str) -> None:
+    # A regression: `lesson * 2` made the link lesson=1, which opens no lesson.
+    explorer = Explorer()
+    ok(explorer, kind="open", hash=NEURON_HASH)
+    error = refused(explorer, kind="set", expr=f"{name} * 2")
+    assert error["field"] == "expr" and error["message"].startswith(f"'{name}' names a part")
+    assert refused(Explorer(), kind="open", hash=f"expr=x*{name}")["field"] == "expr"
 
 
 def test_each_step_shows_the_grads_known_so_far() -> None:
@@ -351,9 +370,125 @@ def test_a_hidden_neuron_opens_as_a_graph_of_its_own() -> None:
     assert refused(explorer, kind="neuron", layer=2, index=0, sample=0)["field"] == "layer"
 
 
+def relu_neuron_graph(explorer: Explorer, **where: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A hidden neuron's answer, and its graph opened as the graph page opens it."""
+    answer = ok(explorer, kind="neuron", layer=0, **where)
+    return answer, ok(Explorer(), kind="open", hash=answer["hash"])
+
+
+def test_a_relu_neuron_opens_on_a_sample_where_it_fires_and_says_so() -> None:
+    explorer = Explorer()
+    ok(explorer, kind="train_setup", hidden="16")
+    ok(explorer, kind="train_step", steps=20)
+    training = explorer._training  # type: ignore[union-attr]
+    for index, neuron in enumerate(training.model.layers[0].neurons):
+        fires = [s for s, x in enumerate(training.X) if neuron(x).data > 0.0]
+        answer, graph = relu_neuron_graph(explorer, index=index)
+        assert answer["sample"] == fires[0]
+        assert float(graph["output"]["value"]) > 0.0
+        assert any(float(v["grad_text"]) != 0.0 for v in graph["variables"])
+        assert graph["note"] == answer["note"]
+        assert f"neuron {index + 1} (relu)" in answer["note"]
+        assert f"on sample {fires[0]}:" in answer["note"]
+        if fires[0] > 0:
+            assert "the first sample where its ReLU fires" in answer["note"]
+    assert any(answer["sample"] > 0 for answer in
+               (ok(explorer, kind="neuron", layer=0, index=i) for i in range(16)))
+
+
+def test_a_neuron_keeps_the_learner_s_sample_and_says_when_it_does_not_fire() -> None:
+    explorer = Explorer()
+    ok(explorer, kind="train_setup", hidden="4")
+    training = explorer._training  # type: ignore[union-attr]
+    neuron = training.model.layers[0].neurons[1]
+    silent = next(s for s, x in enumerate(training.X) if neuron(x).data <= 0.0)
+    answer, graph = relu_neuron_graph(explorer, index=1, sample=silent)
+    assert answer["sample"] == silent and graph["output"]["value"] == "0"
+    assert {float(v["grad_text"]) for v in graph["variables"]} == {0.0}
+    assert "does not fire here" in answer["note"] and "Leave the sample empty" in answer["note"]
+    # The page's empty box means no choice.
+    assert ok(explorer, kind="neuron", layer=0, index=1, sample="")["sample"] != silent
+
+
+def test_a_dead_relu_is_called_dead() -> None:
+    explorer = Explorer()
+    ok(explorer, kind="train_setup", hidden="4")
+    explorer._training.model.layers[0].neurons[2].b.data = -100.0  # type: ignore[union-attr]
+    answer, graph = relu_neuron_graph(explorer, index=2)
+    assert answer["sample"] == 0 and graph["output"]["value"] == "0"
+    assert "fires on none of the 100 samples: a dead neuron" in answer["note"]
+
+
+def test_a_tanh_neuron_opens_on_sample_0_with_its_note() -> None:
+    explorer = Explorer()
+    ok(explorer, kind="train_setup", hidden="4", activation="tanh")
+    answer = ok(explorer, kind="neuron", layer=0, index=0)
+    assert answer["sample"] == 0
+    assert answer["note"].startswith("Hidden layer 1, neuron 1 (tanh) of the training page's "
+                                     "network after 0 steps, on sample 0: the point (")
+
+
+def test_three_classes_train_with_cross_entropy_unless_told_otherwise() -> None:
+    explorer = Explorer()
+    for dataset in ("blobs", "spiral"):
+        setup = ok(explorer, kind="train_setup", dataset=dataset, classes=3, hidden="8", lr=0.1)
+        assert setup["loss_name"] == "cross_entropy" and setup["classes"] == 3
+        assert [layer["size"] for layer in setup["network"]["layers"]] == [2, 8, 3]
+        assert set(setup["boundary"]["labels"]) == {0, 1, 2}
+        answer = ok(explorer, kind="train_step", steps=3)
+        X, y = getattr(datasets, "make_blobs" if dataset == "blobs" else "spiral")(
+            n=100, seed=1337, **({"centers": 3} if dataset == "blobs" else {"classes": 3}))
+        model = MLP(2, [8, 3], rng=random.Random(1337))
+        history = fit(model, X, y, SGD(model.parameters(), lr=0.1), loss="cross_entropy",
+                      steps=3)
+        assert answer["history"]["loss"] == history.loss
+    # Blobs are easy: every class is predicted somewhere, and all points end up right.
+    ok(explorer, kind="train_setup", dataset="blobs", classes=3, hidden="4", optimizer="adam",
+       lr=0.1)
+    answer = ok(explorer, kind="train_step", steps=15)
+    assert answer["accuracy"] == 1.0
+    assert {c for row in answer["boundary"]["classes"] for c in row} == {0, 1, 2}
+
+
+def test_two_classes_train_with_hinge_unless_told_otherwise() -> None:
+    explorer = Explorer()
+    assert ok(explorer, kind="train_setup")["loss_name"] == "hinge"
+    assert ok(explorer, kind="train_setup", loss="")["loss_name"] == "hinge"
+    answer = ok(explorer, kind="train_setup", dataset="spiral", loss="bce")
+    assert answer["loss_name"] == "bce" and answer["network"]["layers"][-1]["size"] == 1
+
+
+def test_the_loss_curve_s_axes_are_round_and_hold_every_point() -> None:
+    explorer = Explorer()
+    start = ok(explorer, kind="train_setup", dataset="xor", loss="mse", hidden="8")
+    assert start["axes"]["step"]["ticks"][0] == {"value": 0, "text": "0"}
+    for _ in range(4):
+        answer = ok(explorer, kind="train_step", steps=7, boundary=False)
+        for name, values in (("loss", answer["history"]["loss"]),
+                             ("step", range(1, answer["step"] + 1))):
+            axis = answer["axes"][name]
+            ticks = [tick["value"] for tick in axis["ticks"]]
+            assert ticks[0] == 0 and ticks[-1] == axis["max"] >= max(values)
+            assert 2 <= len(ticks) <= 6
+            gaps = {round(b - a, 12) for a, b in zip(ticks[:-1], ticks[1:], strict=True)}
+            assert len(gaps) == 1  # evenly spaced, at a round step
+            (gap,) = gaps
+            assert re.fullmatch(r"[125]0*|0\.0*[125]", format_number(gap))
+            assert [tick["text"] for tick in axis["ticks"]] == [format_number(t) for t in ticks]
+    assert all(isinstance(t["value"], int) or t["value"].is_integer()
+               for t in answer["axes"]["step"]["ticks"])
+
+
 def test_bad_training_settings_name_their_field() -> None:
     explorer = Explorer()
     assert refused(explorer, kind="train_step")["message"].startswith("no network yet")
     for setting, value in [("dataset", "iris"), ("hidden", "16,x"), ("hidden", "100"),
-                           ("lr", "-1"), ("loss", "l1"), ("activation", "gelu")]:
+                           ("lr", "-1"), ("loss", "l1"), ("activation", "gelu"),
+                           ("classes", 5), ("classes", 1)]:
         assert refused(explorer, kind="train_setup", **{setting: value})["field"] == setting
+    assert refused(explorer, kind="train_setup", dataset="moons", classes=3) == {
+        "type": "RequestError", "field": "classes",
+        "message": "classes: the moons dataset has two classes, got 3"}
+    assert refused(explorer, kind="train_setup", dataset="blobs", classes=3, loss="hinge") == {
+        "type": "RequestError", "field": "loss",
+        "message": "loss: hinge separates two classes; 3 classes need cross_entropy"}

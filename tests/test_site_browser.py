@@ -1,7 +1,12 @@
 """The explorer in a real browser: Playwright drives Debian's Chromium over the
 built site, served on 127.0.0.1, as a learner would (typing, dragging,
 pressing keys), and checks what the page shows against the package's own
-numbers. Screenshots go to tests/artifacts/ for a person to look at."""
+numbers. Screenshots go to tests/artifacts/ for a person to look at.
+
+Loading Python into a page takes seconds, so each page is loaded once per
+module: the graph page's tests open their links in it as a changed URL
+fragment does (the page's own way to follow a link), and the training
+page's tests take turns on theirs."""
 
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from typing import Any
 import pytest
 from conftest import require_browser, require_node_modules
 
+from micrograd.explorer import LESSONS
 from micrograd.expression import evaluate
 from micrograd.formulas import format_number
 from micrograd.trace import explain, trace_backward
@@ -27,6 +33,10 @@ ISSUE_LINK = "index.html#expr=tanh(x1*w1+x2*w2+b)&x1=2&x2=0&w1=-3&w2=1&b=6.88137
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-default-apps"]
 READY = 60_000  # ms: Pyodide's first load, on a busy machine
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 375, "height": 800}
+# The smallest text, in CSS pixels, that a learner reads without zooming.
+READABLE = 12.0
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +74,8 @@ class Watched:
     """A page, and everything it did that a test must not allow: a request to
     another host, an error on the console, an uncaught exception."""
 
-    def __init__(self, browser: Any, site_url: str, width: int) -> None:
-        self.context = browser.new_context(viewport={"width": width, "height": 900})
+    def __init__(self, browser: Any, site_url: str, width: int = 1280) -> None:
+        self.context = browser.new_context(viewport={**DESKTOP, "width": width})
         self.page = self.context.new_page()
         self.problems: list[str] = []
         self.site_url = site_url
@@ -86,17 +96,48 @@ class Watched:
         self.page.wait_for_selector("body[data-ready=true]", timeout=READY)
         return self.page
 
+    def go(self, link: str) -> Any:
+        """Follow a link of the graph page already open: a new URL fragment,
+        which the page opens in place. Returns once the graph is drawn."""
+        page = self.page
+        fragment = link.split("#", 1)[1]
+        assert page.evaluate("location.hash") != "#" + fragment, "the page shows it already"
+        drawn = page.evaluate("Number(document.body.dataset.drawn)")
+        page.evaluate("fragment => { location.hash = fragment; }", fragment)
+        page.wait_for_function(f"Number(document.body.dataset.drawn) > {drawn}")
+        return page
+
     def screenshot(self, name: str) -> None:
         ARTIFACTS.mkdir(exist_ok=True)
         self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-@pytest.fixture
-def watched(browser: Any, site_url: str) -> Iterator[Watched]:
-    page = Watched(browser, site_url, 1280)
+class GraphPage(Watched):
+    """The graph page, first opened on the issue's link, and what it showed then."""
+
+    def __init__(self, browser: Any, site_url: str) -> None:
+        super().__init__(browser, site_url)
+        page = self.open(ISSUE_LINK)
+        self.first_output = page.inner_text("#output")
+        self.first_table = table(page)
+
+
+@pytest.fixture(scope="module")
+def graph_page(browser: Any, site_url: str) -> Iterator[GraphPage]:
+    page = GraphPage(browser, site_url)
     yield page
     page.context.close()
-    assert page.problems == []
+
+
+@pytest.fixture
+def graph(graph_page: GraphPage) -> Iterator[GraphPage]:
+    """The graph page at a desktop's width, nothing focused; it must do
+    nothing wrong during the test."""
+    graph_page.page.set_viewport_size(DESKTOP)
+    graph_page.page.evaluate("document.activeElement?.blur()")
+    graph_page.problems.clear()
+    yield graph_page
+    assert graph_page.problems == []
 
 
 def table(page: Any) -> dict[str, tuple[float, float]]:
@@ -110,6 +151,21 @@ def graph_texts(page: Any) -> list[str]:
     return [t.strip() for t in page.locator("#graph svg text").all_text_contents()]
 
 
+def smallest_graph_text(page: Any) -> float:
+    """The size in CSS pixels of the graph's smallest text, as drawn on the screen."""
+    return float(page.evaluate("""() => {
+        const svg = document.querySelector('#graph svg');
+        const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+        const sizes = [...svg.querySelectorAll('text')]
+            .map((t) => parseFloat(t.getAttribute('font-size')) * scale);
+        return Math.min(...sizes);
+    }"""))
+
+
+def caption_lines(page: Any) -> list[str]:
+    return [line.strip() for line in page.locator("#caption p").all_inner_texts()]
+
+
 def neuron_expected(values: dict[str, float]) -> tuple[str, dict[str, tuple[float, float]]]:
     """What the package itself computes: the output's text and each variable's numbers."""
     root, leaves = evaluate(NEURON, values)
@@ -121,31 +177,55 @@ def neuron_expected(values: dict[str, float]) -> tuple[str, dict[str, tuple[floa
 
 # -- the graph page -----------------------------------------------------------------
 
+NEURON_GRADS = {"x1": -1.5, "w1": 1.0, "x2": 0.5, "w2": 0.0, "b": 0.5}
 
-@pytest.mark.parametrize("link", ["index.html#lesson=neuron", ISSUE_LINK])
-def test_the_neuron_by_url_shows_its_value_and_gradients(watched: Watched, link: str) -> None:
-    page = watched.open(link)
+
+def test_the_issue_s_link_opens_the_neuron_with_its_numbers(graph: GraphPage) -> None:
+    assert graph.first_output.endswith("= 0.707107")
+    assert {name: grad for name, (_, grad) in graph.first_table.items()} == NEURON_GRADS
+
+
+def test_the_neuron_lesson_by_url_shows_its_value_and_gradients(graph: GraphPage) -> None:
+    page = graph.go("index.html#lesson=neuron")
     assert page.inner_text("#output").endswith("= 0.707107")
     assert "data 0.7071" in graph_texts(page)
-    grads = {name: grad for name, (_, grad) in table(page).items()}
-    assert grads == {"x1": -1.5, "w1": 1.0, "x2": 0.5, "w2": 0.0, "b": 0.5}
-    if "lesson" in link:
-        watched.screenshot("graph-neuron-desktop")
+    assert {name: grad for name, (_, grad) in table(page).items()} == NEURON_GRADS
+    graph.screenshot("graph-neuron-desktop")
+    # A number box shows the value as the table does, and every digit while edited.
+    box = page.locator('.variable[data-name="b"] input[type=number]')
+    assert box.input_value() == "6.88137"
+    box.focus()
+    assert float(box.input_value()) == NEURON_VALUES["b"]
 
 
-def test_the_neuron_at_a_phone_s_width(browser: Any, site_url: str) -> None:
-    phone = Watched(browser, site_url, 375)
-    page = phone.open("index.html#lesson=neuron")
-    assert page.inner_text("#output").endswith("= 0.707107")
-    # Nothing wider than the screen but the graph, which scrolls in its box.
-    width = page.evaluate("document.documentElement.scrollWidth")
-    phone.screenshot("graph-neuron-phone")
-    phone.context.close()
-    assert width <= 375 and phone.problems == []
+@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_every_lesson_s_graph_is_read_without_zooming(graph: GraphPage, size: dict[str, int]
+                                                       ) -> None:
+    page = graph.go("index.html#lesson=neuron")
+    page.set_viewport_size(size)
+    # The graph drawn for a wide window fits a narrow one once the window changes.
+    page.wait_for_function("() => { const box = document.getElementById('graph'); "
+                           "return box.querySelector('svg').getBoundingClientRect().width "
+                           "<= box.clientWidth; }", timeout=5_000)
+    for lesson in LESSONS:
+        graph.go(f"index.html#lesson={lesson.name}")
+        assert smallest_graph_text(page) >= READABLE, lesson.name
+        # Nothing wider than the screen but the graph, which scrolls in its box.
+        assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
+        if lesson.name == "neuron" and size is DESKTOP:
+            # The whole neuron at once, in a column beside the expression.
+            box = page.locator("#graph")
+            assert box.evaluate("b => b.scrollHeight <= b.clientHeight + 1 && "
+                                "b.scrollWidth <= b.clientWidth + 1")
+            assert box.bounding_box()["x"] >= page.locator("#expr").bounding_box()["x"] + 300
+            assert box.bounding_box()["height"] <= size["height"]
+    graph.go("index.html#lesson=neuron")
+    if size is PHONE:
+        graph.screenshot("graph-neuron-phone")
 
 
-def test_dragging_w1_s_slider_recomputes_everything(watched: Watched) -> None:
-    page = watched.open("index.html#lesson=neuron")
+def test_dragging_w1_s_slider_recomputes_everything(graph: GraphPage) -> None:
+    page = graph.go("index.html#lesson=neuron")
     slider = page.locator('.variable[data-name="w1"] input[type=range]')
     box = slider.bounding_box()
     start_x = box["x"] + box["width"] * 0.2  # w1 = −3 on −5…5
@@ -165,8 +245,8 @@ def test_dragging_w1_s_slider_recomputes_everything(watched: Watched) -> None:
     assert f"w1={number.input_value()}&" in page.url  # the link holds the new value
 
 
-def test_typing_a_number_recomputes_too(watched: Watched) -> None:
-    page = watched.open("index.html#lesson=neuron")
+def test_typing_a_number_recomputes_too(graph: GraphPage) -> None:
+    page = graph.go("index.html#lesson=neuron")
     box = page.locator('.variable[data-name="x2"] input[type=number]')
     box.fill("1.5")
     box.press("Enter")
@@ -176,14 +256,17 @@ def test_typing_a_number_recomputes_too(watched: Watched) -> None:
     assert table(page) == expected
 
 
-def test_stepping_forward_and_back_shows_each_caption(watched: Watched) -> None:
-    page = watched.open("index.html#lesson=neuron")
+def test_stepping_forward_and_back_shows_each_chain_rule_step(graph: GraphPage) -> None:
+    page = graph.go("index.html#lesson=neuron")
     root, _ = evaluate(NEURON, NEURON_VALUES)
     root.label = "o"
-    captions = trace_backward(root).captions()
+    trace = trace_backward(root)
+    captions = trace.captions()
     page.click("#step-first")
     page.wait_for_function("document.getElementById('caption').textContent"
                            ".startsWith('forward pass done')")
+    assert caption_lines(page) == ["forward pass done: o = 0.707107",
+                                   "backward starts at o, seeded with ∂o/∂o = 1"]
     assert all(t == "grad ?" for t in graph_texts(page) if t.startswith("grad"))
     shapes = ("[...document.querySelectorAll('#graph svg polygon')]"
               ".map(p => p.getAttribute('points'))")
@@ -193,22 +276,34 @@ def test_stepping_forward_and_back_shows_each_caption(watched: Watched) -> None:
         page.keyboard.press("ArrowRight")
         page.wait_for_function(f"document.getElementById('step-count').textContent"
                                f" === 'backward step {k} of {len(captions)}'")
-        assert page.inner_text("#caption") == caption
+        # The caption's lines, each local derivative with what it adds below it.
+        assert caption_lines(page) == [part for line in caption.split("\n")
+                                       for part in line.split("; ")]
+        assert page.locator("#caption p.adds").count() == len(trace[k - 1].edges)
+        if k == 1:
+            # Which local derivative times which upstream gradient gives which contribution.
+            assert caption_lines(page) == [
+                "step 1/10: o (op tanh)",
+                "∂o/∂o = 1",
+                "∂tanh(x1 * w1 + x2 * w2 + b)/∂(x1 * w1 + x2 * w2 + b) = "
+                "1 − tanh²(x1 * w1 + x2 * w2 + b) = 0.5",
+                "(x1 * w1 + x2 * w2 + b).grad += 0.5 × 1 = 0.5",
+            ]
         if k == 3:
-            watched.screenshot("graph-neuron-step-3")
+            graph.screenshot("graph-neuron-step-3")
     for k in range(len(captions) - 1, 0, -1):
         page.click("#step-prev")
         page.wait_for_function(f"document.getElementById('caption').textContent"
                                f".startsWith('step {k}/')")
-        assert page.inner_text("#caption") == captions[k - 1]
+        assert "\n".join(caption_lines(page)) == captions[k - 1].replace("; ", "\n")
     # The root's step: o and its op are marked, and the layout stood still.
     assert sorted(page.locator("#graph g.node.current title").all_text_contents()) == [
         "v9", "v9_op"]
     assert page.evaluate(shapes) == layout
 
 
-def test_a_clicked_leaf_shows_explain_and_its_paths(watched: Watched) -> None:
-    page = watched.open("index.html#lesson=reused")
+def test_a_clicked_leaf_shows_explain_and_its_paths(graph: GraphPage) -> None:
+    page = graph.go("index.html#lesson=reused")
     page.locator("#graph g.node", has=page.locator("title", has_text=re.compile("^v0$"))).click()
     page.wait_for_selector("#node-info:not([hidden])")
     root, leaves = evaluate("(a*b) * (a+b)", {"a": -2.0, "b": 3.0})
@@ -216,42 +311,77 @@ def test_a_clicked_leaf_shows_explain_and_its_paths(watched: Watched) -> None:
     assert page.inner_text("#node-explain") == str(explain(root, leaves["a"]))
     assert page.inner_text("#node-title") == "a: a leaf, data -2, grad -3"
     assert page.locator("#graph g.edge.on-path").count() == 7
-    watched.screenshot("graph-reused-leaf-a-paths")
+    assert page.locator("#node-info").is_visible() and page.locator("#graph").is_visible()
+    graph.screenshot("graph-reused-leaf-a-paths")
     # By keyboard alone: Tab to the node a+b's op and press Enter.
     page.locator("#graph g.node", has=page.locator("title", has_text=re.compile("^v3_op$"))).focus()
     page.keyboard.press("Enter")
     page.wait_for_function("document.getElementById('node-title').textContent.startsWith('a + b')")
+    assert page.inner_text("#node-formula") == "a + b = a + b"
     assert page.locator("#node-locals li").all_inner_texts() == [
         "∂(a + b)/∂a = 1", "∂(a + b)/∂b = 1"]
+    page.keyboard.press("Escape")
+    assert page.locator("#node-info").is_hidden()
 
 
-@pytest.mark.parametrize("attempt", [
-    "<img src=x onerror=window.pwned=1>",
-    "__import__('os').system('touch /tmp/pwned')",
-    "x1; window.pwned = 1",
-])
-def test_an_injection_in_the_box_is_refused_and_runs_nothing(
-    watched: Watched, attempt: str
-) -> None:
-    page = watched.open("index.html#lesson=neuron")
+def test_an_injection_in_the_box_is_refused_and_runs_nothing(graph: GraphPage) -> None:
+    page = graph.go("index.html#lesson=neuron")
     before = table(page)
     box = page.locator("#expr")
-    box.fill("")
-    box.type(attempt)
-    box.press("Enter")
     error = page.locator("#expr-error")
-    error.wait_for(state="visible")
-    assert error.inner_text()  # a message, next to the box
-    assert box.get_attribute("aria-invalid") == "true"
-    assert page.evaluate("window.pwned") is None
-    assert page.locator("#graph img").count() == 0
-    assert table(page) == before and "lesson=neuron" in page.url
-    if attempt.startswith("<"):
-        watched.screenshot("graph-injection-refused")
+    for attempt in ["<img src=x onerror=window.pwned=1>",
+                    "__import__('os').system('touch /tmp/pwned')",
+                    "x1; window.pwned = 1"]:
+        box.fill("")
+        box.type(attempt)
+        box.press("Enter")
+        page.wait_for_function(f"document.getElementById('expr-error').textContent"
+                               f".includes({attempt[:5]!r})")
+        assert error.is_visible() and box.get_attribute("aria-invalid") == "true"
+        assert page.evaluate("window.pwned") is None
+        assert page.locator("#graph img").count() == 0
+        assert table(page) == before and "lesson=neuron" in page.url
+        if attempt.startswith("<"):
+            graph.screenshot("graph-injection-refused")
 
 
-def test_typing_an_expression_draws_its_graph(watched: Watched) -> None:
-    page = watched.open("index.html#lesson=neuron")
+def test_after_an_error_the_last_good_graph_is_shown_faded_and_said_so(graph: GraphPage) -> None:
+    page = graph.go("index.html#lesson=neuron")
+    box = page.locator("#expr")
+    box.fill("log(x1 - 5)")
+    box.press("Enter")
+    page.locator("#expr-error").wait_for(state="visible")
+    assert page.inner_text("#expr-error") == "log: x must be > 0, got -3.0"
+    output = page.locator("#output")
+    assert page.evaluate("getComputedStyle(document.getElementById('output'), '::before')"
+                         ".content") == '"last that worked: "'
+    assert output.inner_text().endswith("= 0.707107")
+    for faded in ("#output", "#graph", "#values"):
+        assert "stale" in page.locator(faded).get_attribute("class"), faded
+    box.fill("log(x1 + 5)")
+    box.press("Enter")
+    page.wait_for_function("document.getElementById('output').textContent.startsWith("
+                           "'o = ln(x1 + 5) = 1.94591')")
+    assert page.locator("#expr-error").is_hidden()
+    assert "stale" not in output.get_attribute("class")
+
+
+def test_a_note_in_the_link_shows_beside_the_graph_until_the_expression_changes(
+    graph: GraphPage,
+) -> None:
+    page = graph.go("index.html#expr=x*y&x=2&y=3&note=A%20teacher%27s%20word%20on%20x")
+    assert page.locator("#note").is_visible()
+    assert page.inner_text("#note") == "A teacher's word on x"
+    assert page.locator("#lesson-text").is_hidden()
+    box = page.locator("#expr")
+    box.fill("x*y + 1")
+    page.wait_for_function("document.getElementById('output').textContent.startsWith("
+                           "'o = (x * y) + 1 = 7')")
+    assert page.locator("#note").is_hidden()
+
+
+def test_typing_an_expression_draws_its_graph(graph: GraphPage) -> None:
+    page = graph.go("index.html#lesson=neuron")
     box = page.locator("#expr")
     box.fill("")
     box.type("x1*y + y")
@@ -263,25 +393,110 @@ def test_typing_an_expression_draws_its_graph(watched: Watched) -> None:
 # -- the training page --------------------------------------------------------------
 
 
-def test_the_training_page_reaches_100_percent_on_two_moons(browser: Any, site_url: str) -> None:
-    for width in (1280, 375):
-        watched = Watched(browser, site_url, width)
-        page = watched.open("train.html")
-        assert page.input_value("select[name=dataset]") == "moons"
-        page.click("#train")
-        page.wait_for_function("document.getElementById('progress').textContent"
-                               ".endsWith('accuracy 100%')", timeout=180_000)
-        page.click("#train")  # pause
-        assert page.inner_text("#train") == "Train"
-        watched.screenshot(f"train-moons-{'desktop' if width > 400 else 'phone'}")
-        if width > 400:
-            # A hidden neuron opens its own graph, for the chosen sample.
-            with watched.context.expect_page() as opened:
-                page.locator("#network .neuron").nth(3).click()
-            neuron = opened.value
-            neuron.wait_for_selector("body[data-ready=true]", timeout=READY)
-            assert neuron.input_value("#expr").startswith("relu(b + w1*x1 + w2*x2)")
-            watched.page = neuron
-            watched.screenshot("graph-hidden-neuron")
-        watched.context.close()
-        assert watched.problems == []
+@pytest.fixture(scope="module")
+def training_page(browser: Any, site_url: str) -> Iterator[Watched]:
+    page = Watched(browser, site_url)
+    page.open("train.html")
+    yield page
+    page.context.close()
+
+
+@pytest.fixture
+def training(training_page: Watched) -> Iterator[Watched]:
+    training_page.page.set_viewport_size(DESKTOP)
+    training_page.problems.clear()
+    yield training_page
+    assert training_page.problems == []
+
+
+def train_until(page: Any, accuracy: str) -> None:
+    page.click("#train")
+    page.wait_for_function(f"document.getElementById('progress').textContent"
+                           f".endsWith('accuracy {accuracy}')", timeout=180_000)
+    page.click("#train")  # pause
+    assert page.inner_text("#train") == "Train"
+
+
+def loss_axes(page: Any) -> tuple[list[float], list[float]]:
+    """The loss curve's tick labels as the learner reads them: loss up, steps along."""
+    loss = [float(t) for t in page.locator("#loss .loss-tick").all_text_contents()]
+    steps = [float(t) for t in page.locator("#loss .step-tick").all_text_contents()]
+    return loss, steps
+
+
+def test_the_training_page_reaches_100_percent_on_two_moons(training: Watched) -> None:
+    page = training.page
+    assert page.input_value("select[name=dataset]") == "moons"
+    train_until(page, "100%")
+    progress = re.fullmatch(r"step (\d+) · hinge loss (\S+) · accuracy 100%",
+                            page.inner_text("#progress"))
+    assert progress, page.inner_text("#progress")
+    # The loss curve's axes: from 0 past the last step and the largest loss.
+    loss, steps = loss_axes(page)
+    assert loss[0] == steps[0] == 0 and steps[-1] >= int(progress[1])
+    assert len(loss) >= 3 and loss[-1] >= float(progress[2])
+    assert page.locator("#boundary-legend").inner_text().startswith("● class 0 ■ class 1 ·")
+    training.screenshot("train-moons-desktop")
+    page.set_viewport_size(PHONE)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    training.screenshot("train-moons-phone")
+
+
+def test_a_hidden_neuron_opens_where_it_fires_or_on_the_learner_s_sample(
+    training: Watched,
+) -> None:
+    page = training.page
+    if page.locator("#progress").inner_text().startswith("step 0 "):
+        train_until(page, "100%")
+    with training.context.expect_page() as opened:
+        page.locator("#network .neuron").nth(3).click()
+    neuron = opened.value
+    neuron.wait_for_selector("body[data-ready=true]", timeout=READY)
+    assert neuron.input_value("#expr").startswith("relu(b + w1*x1 + w2*x2)")
+    note = neuron.inner_text("#note")
+    assert note.startswith("Hidden layer 1, neuron 4 (relu) of the training page's network")
+    assert "fires" in note and "does not fire" not in note
+    assert float(neuron.inner_text("#output").rsplit("= ", 1)[1]) > 0.0
+    assert any(grad != 0.0 for _, grad in table(neuron).values())
+    sample = re.search(r"on sample (\d+):", note)
+    assert sample and page.inner_text("#neuron-note") == f"Opened in a new tab: {note}"
+    assert f"◯ sample {sample[1]}" in page.inner_text("#boundary-legend")
+    opened_page = training.page
+    training.page = neuron
+    training.screenshot("graph-hidden-neuron")
+    training.page = opened_page
+    neuron.close()
+    # The learner's own sample is kept.
+    page.fill("#sample", "7")
+    page.locator("#sample").press("Enter")
+    with training.context.expect_page() as opened:
+        page.locator("#network .neuron").nth(3).click()
+    opened.value.close()
+    page.wait_for_function("document.getElementById('neuron-note').textContent"
+                           ".includes('on sample 7:')")
+    assert "◯ sample 7" in page.inner_text("#boundary-legend")
+    page.fill("#sample", "")
+    page.locator("#sample").press("Enter")
+
+
+def test_three_classes_train_with_cross_entropy_in_three_colours(training: Watched) -> None:
+    page = training.page
+    page.select_option("select[name=dataset]", label="blobs, 3 classes")
+    page.wait_for_function("document.getElementById('progress').textContent"
+                           ".startsWith('step 0 · cross_entropy loss')")
+    assert page.input_value("select[name=loss]") == ""  # automatic
+    assert page.locator("#boundary-legend").inner_text().startswith(
+        "● class 0 ■ class 1 ▲ class 2 ·")
+    layers = page.locator("#network text").all_text_contents()
+    assert layers == ["input", "relu", "relu", "output"]
+    assert page.locator("#network g.fixed").count() == 2 + 3  # inputs and one output per class
+    train_until(page, "100%")
+    training.screenshot("train-blobs-3-classes")
+    # A loss for two classes is refused, next to the loss.
+    page.select_option("select[name=loss]", "hinge")
+    error = page.locator("#settings-error")
+    error.wait_for(state="visible")
+    assert error.inner_text() == "loss: hinge separates two classes; 3 classes need cross_entropy"
+    assert page.get_attribute("select[name=loss]", "aria-invalid") is not None
+    page.select_option("select[name=loss]", "")
+    error.wait_for(state="hidden")

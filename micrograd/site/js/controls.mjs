@@ -13,6 +13,7 @@ export class Controls {
     this.table = document.getElementById("values");
     this.output = document.getElementById("output");
     this.lessonText = document.getElementById("lesson-text");
+    this.note = document.getElementById("note");
     this.lessons = document.getElementById("lessons");
     this.dragging = null;
     let typing;
@@ -47,6 +48,8 @@ export class Controls {
       title.textContent = answer.lesson.title;
       this.lessonText.replaceChildren(title, answer.lesson.text);
     }
+    this.note.hidden = !answer.note;
+    this.note.textContent = answer.note || "";
     const out = answer.output;
     this.output.textContent = out.formula
       ? `${out.name} = ${out.formula} = ${out.value}`
@@ -66,7 +69,9 @@ export class Controls {
       const [slider, box] = row.querySelectorAll("input");
       Object.assign(slider, { min: v.min, max: v.max, step: v.step });
       if (this.dragging !== slider) slider.value = v.value_exact;
-      if (document.activeElement !== box) box.value = v.value_exact;
+      // The box shows the value as the table does, and all its digits while edited.
+      box.dataset.exact = v.value_exact;
+      if (document.activeElement !== box) box.value = v.value_text;
       slider.setAttribute("aria-valuetext", v.value_text);
     }
   }
@@ -96,6 +101,7 @@ export class Controls {
       box.value = slider.value;
       this.onChange({ values: { [variable.name]: slider.value } });
     });
+    box.addEventListener("focus", () => { box.value = box.dataset.exact; });
     box.addEventListener("change", () => this.onChange({ values: { [variable.name]: box.value } }));
     row.append(label, slider, box, error);
     return row;
@@ -122,6 +128,9 @@ export class Controls {
     place.textContent = error.message;
     place.hidden = false;
     if (!row) this.expr.setAttribute("aria-invalid", "true");
+    // What is shown is what the last good input gave: faded, and said so.
+    this.output.classList.add("stale");
+    this.table.classList.add("stale");
   }
 
   clearErrors() {
@@ -130,5 +139,7 @@ export class Controls {
       place.textContent = "";
     }
     this.expr.removeAttribute("aria-invalid");
+    this.output.classList.remove("stale");
+    this.table.classList.remove("stale");
   }
 }

@@ -22,11 +22,17 @@ document.getElementById("node-close").addEventListener("click", () => pick(null)
 document.addEventListener("keydown", (event) => {
   if (event.key === "Escape") pick(null);
 });
+let resizing;
+window.addEventListener("resize", () => {
+  clearTimeout(resizing);
+  resizing = setTimeout(() => view?.refit(), 150);
+});
 
 let view = null; // the drawn graph
 let picked = null; // the id of the clicked node
-// A narrow screen gets the graph top to bottom, a wide one left to right.
-const rankdir = () => (container.clientWidth < 560 ? "TB" : "LR");
+// Top to bottom, at every width: drawn so, the graph fits a phone's width and
+// the tall column a wide screen gives it (see explorer.css).
+const rankdir = "TB";
 
 async function start() {
   if (!(await started(model, status))) return;
@@ -37,10 +43,10 @@ async function start() {
 }
 
 async function open(hash) {
-  const answer = await model.request({ kind: "open", hash, rankdir: rankdir() });
+  const answer = await model.request({ kind: "open", hash, rankdir });
   if (!answer.ok) {
     controls.showError(answer.error);
-    if (!view) await model.request({ kind: "open", hash: "" }).then((a) => a.ok && show(a, true));
+    if (!view) await model.request({ kind: "open", hash: "", rankdir }).then((a) => a.ok && show(a, true));
     return;
   }
   await show(answer, true);
@@ -121,6 +127,8 @@ async function pick(id) {
   info.title.textContent = `${node.name}: ${node.op === "leaf" ? "a leaf" : `op ${node.op}`}, ` +
     `data ${node.value}, grad ${node.grad}`;
   info.formula.textContent = node.formula ? `${node.name} = ${node.formula}` : "";
+  info.formula.hidden = !node.formula;
+  info.locals.hidden = !node.locals.length;
   info.locals.replaceChildren(...node.locals.map((local) => {
     const item = document.createElement("li");
     const formula = local.formula && local.formula !== local.value ? ` = ${local.formula}` : "";
@@ -128,7 +136,9 @@ async function pick(id) {
     return item;
   }));
   info.explain.textContent = node.explain;
+  const opening = info.box.hidden;
   info.box.hidden = false;
+  if (opening) info.box.scrollIntoView({ block: "nearest" });
   view.mark("on-path", node.paths.nodes, node.paths.edges);
   view.mark("picked", [node.id], []);
 }

@@ -8,7 +8,8 @@ const graphviz = instance();
 
 export async function drawGraph(container, dot, onPick) {
   const viz = await graphviz;
-  const svg = viz.renderSVGElement(dot);
+  // Ranks closer than Graphviz's default: a tall graph then fits at a larger size.
+  const svg = viz.renderSVGElement(dot, { graphAttributes: { ranksep: 0.3 } });
   const nodes = new Map();
   const edges = [];
   for (const group of svg.querySelectorAll("g.node")) {
@@ -19,9 +20,9 @@ export async function drawGraph(container, dot, onPick) {
     edges.push({ tail, head, group });
   }
   for (const [id, group] of nodes) makePickable(id, group, onPick);
-  fitWidth(svg, container);
+  fit(svg, container);
   container.replaceChildren(svg);
-  return new GraphView(nodes, edges);
+  return new GraphView(container, nodes, edges);
 }
 
 function makePickable(id, group, onPick) {
@@ -38,21 +39,36 @@ function makePickable(id, group, onPick) {
   });
 }
 
-// Shrink a wide graph to the container's width, but never below half: past
-// that the text is too small to read, and the container scrolls instead.
-function fitWidth(svg, container) {
-  const width = svg.width.baseVal.value;
-  const height = svg.height.baseVal.value;
-  const room = container.clientWidth - 4;
-  const scale = Math.max(0.5, Math.min(1, room / width));
+// Graphviz writes 14 pt text; at these scales it is read as 12 to 16 px.
+const SMALLEST = 0.65;
+const LARGEST = 0.85;
+
+// Scale the graph to fit its box, the box's width and, where it has one, its
+// height; but never so small that the text is hard to read: past that the
+// box scrolls instead.
+function fit(svg, container) {
+  svg.dataset.width ??= svg.width.baseVal.value;
+  svg.dataset.height ??= svg.height.baseVal.value;
+  const width = Number(svg.dataset.width);
+  const height = Number(svg.dataset.height);
+  const tallest = parseFloat(getComputedStyle(container).maxHeight) || Infinity;
+  const room = Math.min((container.clientWidth - 4) / width, (tallest - 4) / height);
+  const scale = Math.max(SMALLEST, Math.min(LARGEST, room));
   svg.setAttribute("width", `${width * scale}px`);
   svg.setAttribute("height", `${height * scale}px`);
 }
 
 class GraphView {
-  constructor(nodes, edges) {
+  constructor(container, nodes, edges) {
+    this.container = container;
     this.nodes = nodes;
     this.edges = edges;
+  }
+
+  // Fit the graph to its box again, after the window changed size.
+  refit() {
+    const svg = this.container.querySelector("svg");
+    if (svg) fit(svg, this.container);
   }
 
   // Each value node's grad field, as the model wrote it ("grad ?" while unknown).
@@ -77,8 +93,20 @@ class GraphView {
     }
   }
 
+  // Scroll the graph's box, and only it, until the node is in view.
   scrollTo(id) {
     const group = this.nodes.get(id);
-    if (group) group.scrollIntoView({ block: "nearest", inline: "nearest" });
+    if (!group) return;
+    const box = this.container.getBoundingClientRect();
+    const node = group.getBoundingClientRect();
+    const margin = 16;
+    if (node.top < box.top + margin) this.container.scrollTop -= box.top + margin - node.top;
+    else if (node.bottom > box.bottom - margin) {
+      this.container.scrollTop += node.bottom - box.bottom + margin;
+    }
+    if (node.left < box.left + margin) this.container.scrollLeft -= box.left + margin - node.left;
+    else if (node.right > box.right - margin) {
+      this.container.scrollLeft += node.right - box.right + margin;
+    }
   }
 }

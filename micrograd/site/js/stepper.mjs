@@ -52,7 +52,7 @@ export class Stepper {
     this.slider.value = String(step.index);
     this.slider.setAttribute("aria-valuetext", this.describe(step));
     this.label.textContent = this.describe(step);
-    this.caption.textContent = step.caption;
+    this.caption.replaceChildren(...captionLines(step.caption));
     this.buttons.first.disabled = this.buttons.prev.disabled = step.index === 0;
     this.buttons.next.disabled = this.buttons.last.disabled = step.index === step.count;
   }
@@ -61,4 +61,24 @@ export class Stepper {
     if (step.index === 0) return `forward done, backward: 0 of ${step.count} steps`;
     return `backward step ${step.index} of ${step.count}`;
   }
+}
+
+// The model's caption, a line at a time: the step's node (in bold), its
+// gradient, then for each child the local derivative and, on a line of its
+// own below it, what it adds to the child's grad ("…; child.grad += …").
+function captionLines(caption) {
+  const lines = [];
+  caption.split("\n").forEach((line, k) => {
+    const [derivative, adds] = line.split("; ");
+    lines.push(paragraph(derivative, k === 0 ? "title" : ""));
+    if (adds !== undefined) lines.push(paragraph(adds, "adds"));
+  });
+  return lines;
+}
+
+function paragraph(text, className) {
+  const p = document.createElement("p");
+  p.textContent = text;
+  if (className) p.className = className;
+  return p;
 }

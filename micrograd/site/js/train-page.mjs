@@ -3,7 +3,7 @@
 // worker, so the page stays responsive) and watches the decision boundary
 // and the loss move. A hidden neuron opens its graph on the graph page.
 import { pyodideTransport, started } from "./transport.mjs";
-import { drawBoundary, drawHistory, drawNetwork } from "./plots.mjs";
+import { drawBoundary, drawHistory, drawLegend, drawNetwork } from "./plots.mjs";
 
 const status = document.getElementById("status");
 const form = document.getElementById("settings");
@@ -12,7 +12,9 @@ const progress = document.getElementById("progress");
 const trainButton = document.getElementById("train");
 const sampleBox = document.getElementById("sample");
 const boundaryCanvas = document.getElementById("boundary");
-const lossCanvas = document.getElementById("loss");
+const lossChart = document.getElementById("loss");
+const legend = document.getElementById("boundary-legend");
+const neuronNote = document.getElementById("neuron-note");
 const model = pyodideTransport();
 
 const STEPS_PER_REQUEST = 5;
@@ -20,14 +22,30 @@ const REDRAW_EVERY_MS = 300; // the boundary costs a grid of forward passes
 let running = false;
 let lastDrawn = 0;
 let last = null; // the last answer with a boundary
+let opened = null; // the sample the last hidden neuron opened on
 
+// The form's settings; a dataset offered with more classes says how many.
 function settings() {
   const data = Object.fromEntries(new FormData(form));
+  const classes = form.elements.dataset.selectedOptions[0].dataset.classes;
+  if (classes) data.classes = classes;
   return { kind: "train_setup", ...data };
+}
+
+// The sample ringed in the plot: the learner's, else the one last opened.
+function ringed() {
+  return sampleBox.value === "" ? opened : Number(sampleBox.value);
+}
+
+function drawPlane() {
+  drawBoundary(boundaryCanvas, last.boundary, ringed());
+  drawLegend(legend, last.classes, ringed());
 }
 
 async function setup() {
   pause();
+  opened = null;
+  neuronNote.hidden = true;
   const answer = await model.request(settings());
   if (!answer.ok) return showError(answer.error);
   showError(null);
@@ -43,14 +61,15 @@ function showError(problem) {
 }
 
 function show(answer) {
-  progress.textContent = `step ${answer.step} · loss ${answer.loss} · accuracy ${answer.accuracy_text}`;
+  progress.textContent = `step ${answer.step} · ${answer.loss_name} loss ${answer.loss} · ` +
+    `accuracy ${answer.accuracy_text}`;
   if (answer.boundary) {
     last = answer;
-    drawBoundary(boundaryCanvas, answer.boundary, Number(sampleBox.value));
+    drawPlane();
     drawNetwork(document.getElementById("network"), answer.network, openNeuron);
     lastDrawn = performance.now();
   }
-  drawHistory(lossCanvas, answer.history);
+  drawHistory(lossChart, answer.history, answer.axes);
   sampleBox.max = String((last?.boundary.points.length ?? 1) - 1);
 }
 
@@ -89,11 +108,18 @@ document.getElementById("step-once").addEventListener("click", () => { if (!runn
 document.getElementById("reset").addEventListener("click", setup);
 form.addEventListener("change", setup);
 form.addEventListener("submit", (event) => event.preventDefault());
-sampleBox.addEventListener("change", () => last && drawBoundary(boundaryCanvas, last.boundary, Number(sampleBox.value)));
+sampleBox.addEventListener("change", () => last && drawPlane());
 
+// A hidden neuron's graph, in a new tab; the note saying which neuron and
+// sample it is shows here too.
 async function openNeuron(layer, index) {
   const answer = await model.request({ kind: "neuron", layer, index, sample: sampleBox.value });
   if (!answer.ok) return showError(answer.error);
+  showError(null);
+  opened = answer.sample;
+  neuronNote.textContent = `Opened in a new tab: ${answer.note}`;
+  neuronNote.hidden = false;
+  drawPlane();
   window.open(`index.html#${answer.hash}`, "_blank");
 }
 
