@@ -93,6 +93,12 @@ def load_into(
     _load_parameters(model, parameters, path)
 
 
+def parameter_count(sizes: list[int]) -> int:
+    """The number of parameters of an MLP of layer sizes [nin, *nouts]: a
+    weight per input and a bias, for each neuron of each layer."""
+    return sum((nin + 1) * nout for nin, nout in pairwise(sizes))
+
+
 # -- helpers -----------------------------------------------------------------
 
 
@@ -142,8 +148,7 @@ def _read(
             f"{where}: \"parameters\" must be an object, got {shown(parameters)}"
         )
     # Checked before any model is built, so a corrupted size cannot make a huge one.
-    sizes = [architecture["nin"], *architecture["nouts"]]
-    expected = sum((nin + 1) * nout for nin, nout in pairwise(sizes))
+    expected = parameter_count([architecture["nin"], *architecture["nouts"]])
     if len(parameters) != expected:
         raise CheckpointError(
             f"{where}: {_describe(architecture)} has {expected} parameters, "

@@ -4,20 +4,23 @@
 stores its handler as `func`, a function `(args) -> int` returning the exit
 status: 0 on success, 2 on bad input (a one-line message on stderr, no
 traceback), 1 when Graphviz is missing or a file cannot be written.
+`print_error` and `check_output_option` serve every `micrograd` command.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
 from micrograd.engine import Value
-from micrograd.expression import evaluate
-from micrograd.files import write_atomically
+from micrograd.expression import evaluate, normalize_name
+from micrograd.files import check_output, check_output_folder, make_output_folder, write_atomically
+from micrograd.messages import shown
 from micrograd.trace import explain, trace_backward
 from micrograd.viz import GraphvizMissing, Stepper, draw_dot, svg_for_html, to_dot
 
@@ -29,9 +32,8 @@ _RENDERED_FORMATS = (".svg", ".png", ".pdf")
 Parser = TypeVar("Parser", bound=argparse.ArgumentParser)
 
 _EXPR_HELP = (
-    'the expression, e.g. "tanh(x1*w1 + x2*w2 + b)": numbers, variables, + - * / **, '
-    "exp, log, tanh, sigmoid, relu, leaky_relu (quote it; one starting with - needs a "
-    "space first, as in \" -x\")"
+    'the expression, e.g. "tanh(x1*w1 + x2*w2 + b)" or "-x*y": numbers, variables, '
+    "+ - * / **, exp, log, tanh, sigmoid, relu, leaky_relu (quote it)"
 )
 
 
@@ -51,16 +53,21 @@ def add_graph_commands(subparsers: argparse._SubParsersAction[Parser]) -> None:
     )
     graph.add_argument(
         "-o", "--output", metavar="FILE",
-        help="write the graph to FILE: .svg, .png, .pdf (need Graphviz) or .dot, .gv (text)",
+        help="write the graph to FILE: .svg, .png, .pdf (need Graphviz) or .dot, .gv (text); "
+        "its folder must exist",
     )
     graph.add_argument(
         "--frames", metavar="DIR",
-        help="run backward and write one SVG per step, and index.html to step through them",
+        help="run backward and write one SVG per step, and index.html to step through them, "
+        "into DIR, made if missing (its parent folder must exist)",
     )
     graph.add_argument(
         "--local-grads", action="store_true", help="label each edge with its local derivative"
     )
-    graph.set_defaults(func=run_graph)
+    graph.set_defaults(
+        func=run_graph,
+        example='micrograd graph "tanh(x*w + b)" --set x=2 w=-3 b=6.88 --backward -o neuron.svg',
+    )
 
     explain_parser = subparsers.add_parser(
         "explain",
@@ -73,7 +80,9 @@ def add_graph_commands(subparsers: argparse._SubParsersAction[Parser]) -> None:
     explain_parser.add_argument(
         "--wrt", required=True, metavar="NAME", help="the variable to differentiate by"
     )
-    explain_parser.set_defaults(func=run_explain)
+    explain_parser.set_defaults(
+        func=run_explain, example='micrograd explain "x*y + x" --set x=2 y=3 --wrt x'
+    )
 
 
 def _add_set_option(parser: argparse.ArgumentParser) -> None:
@@ -85,46 +94,65 @@ def _add_set_option(parser: argparse.ArgumentParser) -> None:
 
 def run_graph(args: argparse.Namespace) -> int:
     """The `graph` handler: returns the exit status."""
-    return _run("graph", _graph, args)
+    return _run(_graph, args)
 
 
 def run_explain(args: argparse.Namespace) -> int:
     """The `explain` handler: returns the exit status."""
-    return _run("explain", _explain, args)
+    return _run(_explain, args)
 
 
-def _run(command: str, body: Callable[[argparse.Namespace], None], args: argparse.Namespace) -> int:
+def _run(body: Callable[[argparse.Namespace], None], args: argparse.Namespace) -> int:
     """Run a command; report an error as one line on stderr and an exit status."""
     try:
         body(args)
     except (GraphvizMissing, OSError) as error:
-        print_error(error, f"micrograd {command}")
+        print_error(error)
         return 1
     # Bad input: ExpressionError (a ValueError), bad --set values, and the
     # engine's math errors (log of a negative number, division by zero, ...).
     except (ValueError, ArithmeticError) as error:
-        print_error(error, f"micrograd {command}")
+        print_error(error)
         return 2
     return 0
 
 
-def print_error(error: Exception, prog: str = "micrograd") -> None:
-    """`prog: error: message` on stderr, the message flattened to one line;
-    every `micrograd` command reports errors this way."""
+def print_error(error: Exception | str) -> None:
+    """`micrograd: error: message` on stderr, the message flattened to one
+    line; every `micrograd` command reports errors this way."""
     message = " ".join(str(error).split())  # one line, whatever the error held
-    print(f"{prog}: error: {message}", file=sys.stderr)
+    print(f"micrograd: error: {message}", file=sys.stderr)
+
+
+def check_output_option(option: str, path: str, *, inside: Sequence[str] = ()) -> None:
+    """ValueError, naming `option` and `path` as given, if the file `path`
+    cannot be written, or, when `inside` names the files a command writes
+    into the folder `path`, if that folder or one of them cannot be (the
+    rules are those of `files`)."""
+    try:
+        if not inside:
+            check_output(path)
+            return
+        check_output_folder(path)
+        if os.path.isdir(path):
+            for name in inside:
+                check_output(os.path.join(path, name))
+    except OSError as error:
+        raise ValueError(f"{option} {error}") from None
 
 
 def _graph(args: argparse.Namespace) -> None:
-    root, _leaves = evaluate(args.expr, _variables(args.set))
     output = Path(args.output) if args.output else None
-    if output is not None and output.suffix.lower() not in _TEXT_FORMATS + _RENDERED_FORMATS:
-        raise ValueError(
-            f"-o {args.output}: unknown format {output.suffix or '(no extension)'!r}; "
-            f"use one of {', '.join(_RENDERED_FORMATS + _TEXT_FORMATS)}"
-        )
-    if output is not None and not output.parent.is_dir():
-        raise ValueError(f"-o {args.output}: the folder {output.parent} does not exist")
+    if output is not None:
+        if output.suffix.lower() not in _TEXT_FORMATS + _RENDERED_FORMATS:
+            raise ValueError(
+                f"-o {args.output}: unknown format {output.suffix or '(no extension)'!r}; "
+                f"use one of {', '.join(_RENDERED_FORMATS + _TEXT_FORMATS)}"
+            )
+        check_output_option("-o", args.output)
+    if args.frames:
+        check_output_option("--frames", args.frames, inside=["index.html"])
+    root, _leaves = _evaluate(args)
     if args.frames:
         _write_frames(root, Path(args.frames), args.local_grads)
     elif args.backward:
@@ -150,7 +178,7 @@ def _write_frames(root: Value, folder: Path, local_grads: bool) -> None:
     """Run backward; write step_<k>.svg for each step and index.html."""
     trace = trace_backward(root)
     frames = trace.frames(show_local_grads=local_grads)
-    folder.mkdir(parents=True, exist_ok=True)
+    make_output_folder(folder)
     width = len(str(len(frames)))
     svgs = []
     for k, frame in enumerate(frames, start=1):
@@ -163,16 +191,30 @@ def _write_frames(root: Value, folder: Path, local_grads: bool) -> None:
 
 
 def _explain(args: argparse.Namespace) -> None:
-    variables = _variables(args.set)
-    root, leaves = evaluate(args.expr, variables)
-    wrt = leaves.get(args.wrt)
+    root, leaves = _evaluate(args)
+    wrt = leaves.get(normalize_name(args.wrt))
     if wrt is None:
         used = ", ".join(leaves) or "none"
         raise ValueError(
-            f"--wrt {args.wrt}: {args.wrt!r} is not a variable of {args.expr!r} "
+            f"--wrt {args.wrt}: {args.wrt!r} is not a variable of {shown(args.expr)} "
             f"(its variables: {used})"
         )
     print(explain(root, wrt))
+
+
+def _evaluate(args: argparse.Namespace) -> tuple[Value, dict[str, Value]]:
+    """The expression's graph and its leaves; a --set name that it does not
+    use is an error, as it is most likely a typo."""
+    variables = _variables(args.set)
+    root, leaves = evaluate(args.expr, variables)
+    for name in variables:
+        if normalize_name(name) not in leaves:
+            used = ", ".join(leaves) or "none"
+            raise ValueError(
+                f"--set {name}: the expression {shown(args.expr)} does not use {name} "
+                f"(its variables: {used})"
+            )
+    return root, leaves
 
 
 def _variables(items: list[str]) -> dict[str, float]:
@@ -182,14 +224,14 @@ def _variables(items: list[str]) -> dict[str, float]:
         name, sep, text = item.partition("=")
         name = name.strip()
         if not sep or not name.isidentifier() or name.startswith("__"):
-            raise ValueError(f"--set {item!r}: expected NAME=VALUE, e.g. x=2")
+            raise ValueError(f"--set {shown(item)}: expected NAME=VALUE, e.g. x=2")
         if name in variables:
-            raise ValueError(f"--set {item!r}: {name} is set twice")
+            raise ValueError(f"--set {shown(item)}: {name} is set twice")
         try:
             value = float(text)
         except ValueError:
-            raise ValueError(f"--set {item!r}: {text!r} is not a number") from None
+            raise ValueError(f"--set {shown(item)}: {shown(text)} is not a number") from None
         if not math.isfinite(value):
-            raise ValueError(f"--set {item!r}: the value must be finite")
+            raise ValueError(f"--set {shown(item)}: the value must be finite")
         variables[name] = value
     return variables

@@ -114,6 +114,8 @@ def _create_temporary(given: str, target: str) -> tuple[int, str]:
     """A new empty file beside `target`, open for writing, and its name."""
     folder = os.path.dirname(target)
     if not os.path.isdir(folder):
+        if os.path.exists(folder):
+            raise OutputError(given, f"{folder} is {_kind(folder)}, not a folder")
         raise OutputError(given, f"the folder {folder} does not exist (it is not created)")
     temporary = os.path.join(
         folder, f".{os.path.basename(target)}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
