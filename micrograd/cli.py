@@ -553,8 +553,8 @@ def _draw_first_neuron(model: MLP, X: datasets.Points, path: str) -> bool:
     """Save the computation graph of the first hidden neuron, after backward,
     as SVG: what one neuron computes and passes back. It is drawn on the first
     point that makes it fire, so the gradients shown are not all zero.
-    False, with a one-line hint, without Graphviz."""
-    from micrograd.viz import GraphvizMissing, draw_dot
+    False, with a one-line hint, if Graphviz is missing or fails."""
+    from micrograd.viz import RenderError, draw_dot
 
     neuron = model.layers[0].neurons[0]
     with no_grad():
@@ -567,8 +567,8 @@ def _draw_first_neuron(model: MLP, X: datasets.Points, path: str) -> bool:
     out.backward()
     try:
         svg = draw_dot(out, show_local_grads=True).pipe(format="svg")
-    except GraphvizMissing as missing:
-        print(f"micrograd: no graph picture: {missing}", file=sys.stderr)
+    except RenderError as failed:  # Graphviz missing, failing or too slow
+        print(f"micrograd: no graph picture: {failed}", file=sys.stderr)
         return False
     write_atomically(path, svg)
     return True

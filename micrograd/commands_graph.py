@@ -3,7 +3,8 @@
 `add_graph_commands(subparsers)` registers both on an argparse parser; each
 stores its handler as `func`, a function `(args) -> int` returning the exit
 status: 0 on success, 2 on bad input (a one-line message on stderr, no
-traceback), 1 when Graphviz is missing or a file cannot be written.
+traceback), 1 when Graphviz is missing, fails or runs past its time limit,
+or a file cannot be written.
 `print_error` and `check_output_option` serve every `micrograd` command.
 """
 
@@ -13,20 +14,27 @@ import argparse
 import math
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from micrograd.engine import Value
+from micrograd.engine import Value, topological_order
 from micrograd.expression import evaluate, normalize_name
 from micrograd.files import check_output, check_output_folder, make_output_folder, write_atomically
 from micrograd.messages import shown
 from micrograd.trace import explain, trace_backward
-from micrograd.viz import GraphvizMissing, Stepper, draw_dot, svg_for_html, to_dot
+from micrograd.viz import RenderError, Stepper, draw_dot, svg_for_html, to_dot
 
 # What -o can write, by file extension: DOT text needs no Graphviz.
 _TEXT_FORMATS = (".dot", ".gv")
 _RENDERED_FORMATS = (".svg", ".png", ".pdf")
+
+# --frames draws the whole graph once per step of the backward pass: at most
+# this many frames, all drawn within FRAMES_TIME_LIMIT seconds (one graph is
+# drawn within viz.RENDER_TIMEOUT).
+MAX_FRAMES = 100
+FRAMES_TIME_LIMIT = 60.0
 
 # Any parser class: the subcommands take the class of the main parser.
 Parser = TypeVar("Parser", bound=argparse.ArgumentParser)
@@ -59,7 +67,8 @@ def add_graph_commands(subparsers: argparse._SubParsersAction[Parser]) -> None:
     graph.add_argument(
         "--frames", metavar="DIR",
         help="run backward and write one SVG per step, and index.html to step through them, "
-        "into DIR, made if missing (its parent folder must exist)",
+        f"into DIR, made if missing (its parent folder must exist); at most {MAX_FRAMES} "
+        "steps",
     )
     graph.add_argument(
         "--local-grads", action="store_true", help="label each edge with its local derivative"
@@ -106,7 +115,8 @@ def _run(body: Callable[[argparse.Namespace], None], args: argparse.Namespace) -
     """Run a command; report an error as one line on stderr and an exit status."""
     try:
         body(args)
-    except (GraphvizMissing, OSError) as error:
+    except (RenderError, OSError) as error:
+        # Graphviz missing, failing or too slow; a file that cannot be written.
         print_error(error)
         return 1
     # Bad input: ExpressionError (a ValueError), bad --set values, and the
@@ -175,19 +185,34 @@ def _write_graph(root: Value, output: Path, local_grads: bool) -> None:
 
 
 def _write_frames(root: Value, folder: Path, local_grads: bool) -> None:
-    """Run backward; write step_<k>.svg for each step and index.html."""
+    """Run backward; draw every step's frame, then write step_<k>.svg for
+    each and index.html (nothing is written unless all are drawn)."""
+    steps = len(topological_order(root))
+    if steps > MAX_FRAMES:
+        raise ValueError(
+            f"--frames: the backward pass of this expression has {steps} steps; at most "
+            f"{MAX_FRAMES} frames are drawn, each the whole graph: use a smaller expression, "
+            f"or draw one picture with --backward -o FILE.svg"
+        )
     trace = trace_backward(root)
     frames = trace.frames(show_local_grads=local_grads)
+    deadline = time.monotonic() + FRAMES_TIME_LIMIT
+    svgs: list[str] = []
+    for frame in frames:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise RenderError(
+                f"--frames: drawing {len(svgs)} of the {len(frames)} frames took more than "
+                f"{FRAMES_TIME_LIMIT:g} s: use a smaller expression"
+            )
+        svgs.append(frame.pipe(format="svg", encoding="utf-8", timeout=left))
     make_output_folder(folder)
-    width = len(str(len(frames)))
-    svgs = []
-    for k, frame in enumerate(frames, start=1):
-        svg: str = frame.pipe(format="svg", encoding="utf-8")
+    width = len(str(len(svgs)))
+    for k, svg in enumerate(svgs, start=1):
         write_atomically(folder / f"step_{k:0{width}d}.svg", svg.encode("utf-8"))
-        svgs.append(svg_for_html(svg))
-    page = Stepper(svgs, trace.captions()).page()
+    page = Stepper([svg_for_html(svg) for svg in svgs], trace.captions()).page()
     write_atomically(folder / "index.html", page.encode("utf-8"))
-    print(f"wrote {len(frames)} frames and index.html to {folder}")
+    print(f"wrote {len(svgs)} frames and index.html to {folder}")
 
 
 def _explain(args: argparse.Namespace) -> None:
