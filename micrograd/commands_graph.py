@@ -22,7 +22,7 @@ from typing import TypeVar
 from micrograd.engine import Value, topological_order
 from micrograd.expression import evaluate, normalize_name
 from micrograd.files import check_output, check_output_folder, make_output_folder, write_atomically
-from micrograd.messages import shown
+from micrograd.messages import SHOWN, shorten, shown
 from micrograd.trace import explain, trace_backward
 from micrograd.viz import RenderError, Stepper, draw_dot, svg_for_html, to_dot
 
@@ -131,7 +131,8 @@ def print_error(error: Exception | str) -> None:
     """`micrograd: error: message` on stderr, the message flattened to one
     line; every `micrograd` command reports errors this way."""
     message = " ".join(str(error).split())  # one line, whatever the error held
-    print(f"micrograd: error: {message}", file=sys.stderr)
+    # Values in messages are cut short where they are quoted; this bounds the rest.
+    print(f"micrograd: error: {shorten(message, 25 * SHOWN)}", file=sys.stderr)
 
 
 def check_output_option(option: str, path: str, *, inside: Sequence[str] = ()) -> None:
@@ -156,7 +157,8 @@ def _graph(args: argparse.Namespace) -> None:
     if output is not None:
         if output.suffix.lower() not in _TEXT_FORMATS + _RENDERED_FORMATS:
             raise ValueError(
-                f"-o {args.output}: unknown format {output.suffix or '(no extension)'!r}; "
+                f"-o {shorten(args.output)}: unknown format "
+                f"{shown(output.suffix) if output.suffix else '(no extension)'}; "
                 f"use one of {', '.join(_RENDERED_FORMATS + _TEXT_FORMATS)}"
             )
         check_output_option("-o", args.output)
@@ -221,7 +223,7 @@ def _explain(args: argparse.Namespace) -> None:
     if wrt is None:
         used = ", ".join(leaves) or "none"
         raise ValueError(
-            f"--wrt {args.wrt}: {args.wrt!r} is not a variable of {shown(args.expr)} "
+            f"--wrt {shorten(args.wrt)}: {shown(args.wrt)} is not a variable of {shown(args.expr)} "
             f"(its variables: {used})"
         )
     print(explain(root, wrt))
@@ -236,7 +238,8 @@ def _evaluate(args: argparse.Namespace) -> tuple[Value, dict[str, Value]]:
         if normalize_name(name) not in leaves:
             used = ", ".join(leaves) or "none"
             raise ValueError(
-                f"--set {name}: the expression {shown(args.expr)} does not use {name} "
+                f"--set {shorten(name)}: the expression {shown(args.expr)} does not use "
+                f"{shorten(name)} "
                 f"(its variables: {used})"
             )
     return root, leaves
@@ -251,7 +254,7 @@ def _variables(items: list[str]) -> dict[str, float]:
         if not sep or not name.isidentifier() or name.startswith("__"):
             raise ValueError(f"--set {shown(item)}: expected NAME=VALUE, e.g. x=2")
         if name in variables:
-            raise ValueError(f"--set {shown(item)}: {name} is set twice")
+            raise ValueError(f"--set {shown(item)}: {shorten(name)} is set twice")
         try:
             value = float(text)
         except ValueError:

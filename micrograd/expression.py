@@ -240,7 +240,7 @@ class _Parser:
         k = 0
         while k < len(tokens):
             token = tokens[k]
-            self.stopped_at = f"{token.string!r} at column {token.start[1] + 1}"
+            self.stopped_at = f"{_quote(token.string)} at column {token.start[1] + 1}"
             if expect_operand and _is_name(token) and k + 1 < len(tokens) and (
                 tokens[k + 1].string == "("
             ):
@@ -490,16 +490,16 @@ class _Builder:
         if name not in self.variables:
             if name in _FUNCTIONS:
                 raise self._error(node, f"{name} is a function: call it, as in {name}(x)")
-            written = self._piece(node)
+            written = shorten(self._piece(node), 40)
             raise self._error(
                 node, f"variable {written!r} has no value (give it one, e.g. {written}=1)"
             )
         try:
             leaf = Value(self.variables[name], label=name)
         except TypeError as error:
-            raise TypeError(f"evaluate: variable {name!r}: {error}") from None
+            raise TypeError(f"evaluate: variable {_quote(name)}: {error}") from None
         except ValueError as error:
-            raise ExpressionError(f"variable {name!r}: {error}") from None
+            raise ExpressionError(f"variable {_quote(name)}: {error}") from None
         self.leaves[name] = leaf
         return leaf
 
@@ -510,7 +510,7 @@ class _Builder:
         name = node.func.id
         if name not in _FUNCTIONS:
             allowed = ", ".join(_FUNCTIONS)
-            raise self._error(node, f"unknown function {name!r}; allowed: {allowed}")
+            raise self._error(node, f"unknown function {_quote(name)}; allowed: {allowed}")
         if node.keywords:
             raise self._error(node, f"{name}() takes no keyword arguments")
         if any(isinstance(a, ast.Starred) for a in node.args):

@@ -33,13 +33,15 @@ import os
 import secrets
 import stat
 
+from micrograd.messages import SHOWN, shorten
+
 
 class OutputError(OSError):
     """A destination that cannot be written: not a regular file, in a folder
     that is missing or not writable. `path` is the path as given."""
 
     def __init__(self, path: str, reason: str) -> None:
-        super().__init__(f"{path}: {reason}")
+        super().__init__(f"{_shown(path)}: {reason}")
         self.path = path
         self.reason = reason
 
@@ -115,8 +117,10 @@ def _create_temporary(given: str, target: str) -> tuple[int, str]:
     folder = os.path.dirname(target)
     if not os.path.isdir(folder):
         if os.path.exists(folder):
-            raise OutputError(given, f"{folder} is {_kind(folder)}, not a folder")
-        raise OutputError(given, f"the folder {folder} does not exist (it is not created)")
+            raise OutputError(given, f"{_shown(folder)} is {_kind(folder)}, not a folder")
+        raise OutputError(
+            given, f"the folder {_shown(folder)} does not exist (it is not created)"
+        )
     temporary = os.path.join(
         folder, f".{os.path.basename(target)}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
     )
@@ -124,7 +128,9 @@ def _create_temporary(given: str, target: str) -> tuple[int, str]:
     try:
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     except OSError as error:
-        raise OutputError(given, f"cannot write in the folder {folder}: {error.strerror}") from None
+        raise OutputError(
+            given, f"cannot write in the folder {_shown(folder)}: {error.strerror}"
+        ) from None
     return fd, temporary
 
 
@@ -150,6 +156,11 @@ def _kind(path: str) -> str:
         (stat.S_ISSOCK, "a socket"),
     ]
     return next((name for test, name in kinds if test(mode)), "not a regular file")
+
+
+def _shown(path: str) -> str:
+    """A path as a message quotes it: whole, unless it is absurdly long."""
+    return shorten(path, 4 * SHOWN)
 
 
 def _fsync_folder(folder: str) -> None:
