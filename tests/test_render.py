@@ -22,6 +22,19 @@ def chain(terms: int) -> Value:
     return evaluate("+".join(["x*y"] * terms), {"x": 1.0, "y": 2.0})[0]
 
 
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def drawing(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """`micrograd graph argv` (with Graphviz): (status, stdout, stderr)."""
+    require_module("graphviz")
+    require_dot()
+    return run(capsys, "graph", *argv)
+
+
 def copies(text: str) -> list[str]:
     return re.findall(r"^\t(v\d+_v\d+_\d+) \[label=.* style=dashed\]$", text, re.M)
 
@@ -107,11 +120,8 @@ def test_a_failing_dot_is_a_render_error_in_one_line() -> None:
 def test_graph_past_the_time_limit_exits_1_and_writes_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    require_module("graphviz")
-    require_dot()
     monkeypatch.setattr(viz, "RENDER_TIMEOUT", 1e-4)
-    status = main(["graph", "x*y", "--set", "x=1", "y=2", "-o", str(tmp_path / "g.svg")])
-    out, err = capsys.readouterr()
+    status, out, err = drawing(capsys, "x*y", "--set", "x=1", "y=2", "-o", str(tmp_path / "g.svg"))
     assert (status, out) == (1, "")
     assert err.startswith("micrograd: error: Graphviz's dot took more than")
     assert err.count("\n") == 1 and list(tmp_path.iterdir()) == []
@@ -125,8 +135,8 @@ def test_too_many_frames_are_refused_before_any_is_drawn(
 ) -> None:
     expr = " + ".join(f"x{i}*y{i}" for i in range(50))
     values = [f"{name}{i}=1" for i in range(50) for name in "xy"]
-    status = main(["graph", expr, "--set", *values, "--frames", str(tmp_path / "frames")])
-    out, err = capsys.readouterr()
+    status, out, err = run(capsys, "graph", expr, "--set", *values, "--frames",
+                           str(tmp_path / "frames"))
     assert (status, out) == (2, "")
     assert err == (
         "micrograd: error: --frames: the backward pass of this expression has 199 steps; "
@@ -139,12 +149,9 @@ def test_too_many_frames_are_refused_before_any_is_drawn(
 def test_frames_past_their_time_limit_stop_and_write_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    require_module("graphviz")
-    require_dot()
     monkeypatch.setattr(commands_graph, "FRAMES_TIME_LIMIT", 1e-4)
-    status = main(["graph", "x*y + x", "--set", "x=1", "y=2", "--frames",
-                   str(tmp_path / "frames")])
-    _out, err = capsys.readouterr()
+    status, _out, err = drawing(capsys, "x*y + x", "--set", "x=1", "y=2", "--frames",
+                                str(tmp_path / "frames"))
     assert status == 1 and err.startswith("micrograd: error: ")
     assert "took more than" in err and err.count("\n") == 1
     assert list(tmp_path.iterdir()) == []  # not even the folder
@@ -153,8 +160,6 @@ def test_frames_past_their_time_limit_stop_and_write_nothing(
 def test_frames_interrupted_write_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    require_module("graphviz")
-    require_dot()
     real_run_dot = viz._run_dot
     drawn: list[int] = []
 
@@ -165,8 +170,7 @@ def test_frames_interrupted_write_nothing(
         return real_run_dot(*args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(viz, "_run_dot", run_dot)
-    status = main(["graph", "x*y + x", "--set", "x=1", "y=2", "--frames",
-                   str(tmp_path / "frames")])
-    _out, err = capsys.readouterr()
+    status, _out, err = drawing(capsys, "x*y + x", "--set", "x=1", "y=2", "--frames",
+                                str(tmp_path / "frames"))
     assert status == 130 and err == "micrograd: interrupted\n"
     assert list(tmp_path.iterdir()) == []
