@@ -67,8 +67,8 @@ SETS = ["--set", "x=0.5", "y=-2", "w1=3", "ﬁ=1e-3"]
 
 # Text from the pieces expressions are made of, and some that they are not.
 PIECES = [*"xyw1ﬁ0.5e+-*/(), ", "**", "exp", "log", "tanh", "relu", "sigmoid", "leaky_relu",
-          "\x00", "\udcff", "'", "[", "=", "ｘ", "lambda", "import", "__", "\n", "#", "1e400",
-          "9" * 400, "x+" * 500]
+          "\x00", "\udcff", "'", "'a'", "x.y", "[", "=", "ｘ", "lambda", "import", "__", "\n",
+          "#", "1e400", "9" * 400, "x+" * 4000]
 EXPRESSION_TEXT = st.lists(st.sampled_from(PIECES), max_size=40).map("".join)
 
 
