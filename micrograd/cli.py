@@ -159,7 +159,7 @@ def overview(parser: argparse.ArgumentParser) -> str:
         a for a in parser._actions if isinstance(a, argparse._SubParsersAction)
     )
     lines = [
-        f"{parser.description}",
+        parser.description or "",
         "",
         "usage: micrograd COMMAND [options]   (micrograd COMMAND --help: its options;",
         "                                      micrograd --version: the version)",
