@@ -159,20 +159,24 @@ def _read(
 
 def _read_bytes(where: str, max_bytes: int) -> bytes:
     """The bytes of the regular file `where`; CheckpointError for anything
-    else (a FIFO would hang, /dev/zero never ends) or a file over `max_bytes`."""
-    mode = os.stat(where).st_mode  # a missing file: FileNotFoundError, an OSError
-    if not stat.S_ISREG(mode):
+    else (a FIFO would hang, /dev/zero never ends) or a file over `max_bytes`,
+    refused before it is read."""
+    status = os.stat(where)  # a missing file: FileNotFoundError, an OSError
+    if not stat.S_ISREG(status.st_mode):
         raise CheckpointError(f"{where}: not a regular file; a checkpoint is a JSON file")
+    too_large = CheckpointError(
+        f"{where}: larger than {max_bytes} bytes, the most a checkpoint is read with; "
+        f"to read it, raise the limit: checkpoint.load(path, max_bytes=...)"
+    )
+    if status.st_size > max_bytes:
+        raise too_large
     # O_NONBLOCK: should a FIFO take the file's place after the check, opening
     # it returns at once rather than waiting for a writer.
     fd = os.open(where, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     with os.fdopen(fd, "rb") as file:
-        raw = file.read(max_bytes + 1)
+        raw = file.read(max_bytes + 1)  # the file may have grown since
     if len(raw) > max_bytes:
-        raise CheckpointError(
-            f"{where}: larger than {max_bytes} bytes, the most a checkpoint is read with; "
-            f"to read it, raise the limit: checkpoint.load(path, max_bytes=...)"
-        )
+        raise too_large
     return raw
 
 

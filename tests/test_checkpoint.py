@@ -251,10 +251,17 @@ def test_only_regular_files_are_read(tmp_path: Path, kind: str) -> None:
     assert done.stdout == f"{path}: not a regular file; a checkpoint is a JSON file\n"
 
 
-def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path: Path) -> None:
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "huge.json"
     with path.open("wb") as file:  # sparse: takes no room on disk
         file.truncate(checkpoint.MAX_BYTES + 1)
+
+    def not_opened(*args: object) -> None:
+        raise AssertionError("a file over the limit is not even opened")
+
+    monkeypatch.setattr(os, "open", not_opened)
     with pytest.raises(CheckpointError, match=r"larger than 67108864 bytes.*max_bytes="):
         load(path)
 
