@@ -105,7 +105,7 @@ def run_site(args: argparse.Namespace) -> int:
         if args.serve:
             serve(Path(args.dir), args.port)
     except (ValueError, OSError) as error:
-        print_error(error, "micrograd site")
+        print_error(error)
         return 2
     return 0
 

@@ -39,10 +39,10 @@ from typing import Any, NamedTuple
 from urllib.parse import quote, unquote
 
 from micrograd import datasets
-from micrograd.commands_graph import one_line
 from micrograd.engine import Value, no_grad, topological_order
 from micrograd.expression import FUNCTIONS, evaluate
 from micrograd.formulas import format_number, forward_formula, local_formula, partial_symbol
+from micrograd.messages import one_line
 from micrograd.nn import ACTIVATIONS, MLP, Neuron
 from micrograd.optim import SGD, Adam, Optimizer
 from micrograd.trace import BackwardTrace, explain, trace_backward

@@ -6,6 +6,10 @@ nothing installed; `draw_dot(root)` wraps the same text in a
 `{ name | data | grad }`, each operation is its own small node, and edges can
 carry their local derivative ∂parent/∂child.
 
+Rendering runs Graphviz's `dot` with a time limit, `RENDER_TIMEOUT` seconds
+(`pipe(..., timeout=...)` sets another), and a graph that would take dot
+minutes to lay out is drawn so that it takes seconds (see `to_dot`).
+
 graphviz and matplotlib are optional: they are imported inside the functions
 that need them, and a missing one raises an error that says how to install it.
 """
@@ -16,6 +20,8 @@ import functools
 import html
 import os
 import re
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -46,10 +52,27 @@ _INSTALL_PROGRAM = (
 )
 _RANKDIRS = ("LR", "RL", "TB", "BT")
 _HIGHLIGHT_NODE = 'style=filled fillcolor="#ffe08a" penwidth=2'
+_HIGHLIGHT_COPY = 'style="filled,dashed" fillcolor="#ffe08a" penwidth=2'
 _HIGHLIGHT_EDGE = 'color="#d9822b" penwidth=2'
 
+# dot places nodes in columns and routes an edge that spans k columns through
+# k − 1 hidden nodes; its layout time grows fast with their number. A leaf
+# that feeds a long chain, as x in x*y + x*y + …, makes a number of them that
+# grows as the square of the chain: 75 terms took dot minutes. Past this many
+# hidden nodes, such a leaf is drawn again beside each op it feeds, and dot's
+# placement gets a bounded number of iterations (nslimit).
+_MAX_HIDDEN_NODES = 1000
 
-class GraphvizMissing(RuntimeError):
+# Seconds `dot` may take to draw one graph before it is stopped.
+RENDER_TIMEOUT = 30.0
+
+
+class RenderError(RuntimeError):
+    """Graphviz could not draw a graph: it failed, or took longer than the
+    time limit, or (GraphvizMissing) is not installed."""
+
+
+class GraphvizMissing(RenderError):
     """The graphviz Python package or Graphviz's `dot` program is missing."""
 
 
@@ -68,6 +91,10 @@ def to_dot(
     `highlight` marks a node (or several) and the edges into its op; `grads`
     shows these gradients instead of each node's `.grad`, and a node missing
     from it as `grad ?` (not known yet).
+
+    A large graph with long edges (see _MAX_HIDDEN_NODES) is drawn so that
+    Graphviz lays it out in seconds: each use of a leaf after its first gets
+    a copy of the leaf, dashed, beside the op that uses it.
     """
     body = _dot_statements(root, rankdir, show_grad, show_local_grads, highlight, grads)
     return "digraph {\n" + "".join(body) + "}\n"
@@ -111,15 +138,19 @@ def _dot_statements(
     order = topological_order(root)
     names = node_names(order)
     ids = {node: f"v{i}" for i, node in enumerate(order)}
+    copied = _copied_leaf_edges(order)
     lines = [f"rankdir={rankdir}"]
+    if copied is not None:
+        lines.append("nslimit=1")  # bounded placement: see _MAX_HIDDEN_NODES
+    records: dict[Value, str] = {}
     for node in order:
         fields = [names[node], f"data {node.data:.4f}"]
         if show_grad:
             grad = node.grad if grads is None else grads.get(node)
             fields.append("grad ?" if grad is None else f"grad {grad:.4f}")
-        record = "{ " + " | ".join(_record_field(f) for f in fields) + " }"
+        records[node] = "{ " + " | ".join(_record_field(f) for f in fields) + " }"
         style = f" {_HIGHLIGHT_NODE}" if node in marked else ""
-        lines.append(f'{ids[node]} [label="{record}" shape=record{style}]')
+        lines.append(f'{ids[node]} [label="{records[node]}" shape=record{style}]')
         if not node._prev:
             continue
         # Hand-built nodes may have children but no op: edges go straight in.
@@ -135,7 +166,12 @@ def _dot_statements(
                 attributes.append(f"label={_quote(format_number(locals_[i]))}")
             if node in marked:
                 attributes.append(_HIGHLIGHT_EDGE)
-            edge = f"{ids[child]} -> {target}"
+            source = ids[child]
+            if copied is not None and (node, i) in copied:
+                source = f"{ids[child]}_{ids[node]}_{i}"
+                copy_style = _HIGHLIGHT_COPY if child in marked else "style=dashed"
+                lines.append(f'{source} [label="{records[child]}" shape=record {copy_style}]')
+            edge = f"{source} -> {target}"
             lines.append(f"{edge} [{' '.join(attributes)}]" if attributes else edge)
     return [f"\t{line}\n" for line in lines]
 
@@ -152,6 +188,41 @@ def _left_aligned(text: str) -> str:
     """A DOT string literal whose every line ends left-aligned (\\l)."""
     lines = [line.replace("\\", "\\\\").replace('"', '\\"') for line in text.splitlines()]
     return '"' + "".join(f"{line}\\l" for line in lines) + '"'
+
+
+def _copied_leaf_edges(order: Sequence[Value]) -> set[tuple[Value, int]] | None:
+    """None for a graph dot lays out fast as it is; else the edges (node, i)
+    from a leaf used before, each to be drawn from a copy of the leaf. With
+    no leaf shared, each subtree can move next to where it is used.
+
+    dot's hidden nodes are counted with columns as dot ranks them, near
+    enough: an op one column right of its furthest child that is not a leaf,
+    its node one right of the op; a leaf just left of the first op to use it.
+    An edge spanning k columns costs k − 1 hidden nodes."""
+    column: dict[Value, int] = {}  # of each node that is not a leaf
+    first_use: dict[Value, int] = {}  # the column of the op first to use each leaf
+    hidden = 0
+    for node in order:
+        if not node._prev:
+            continue
+        target = 1 + max((column[child] for child in node._prev if child._prev), default=-1)
+        for child in node._prev:
+            if child._prev:
+                hidden += target - column[child] - 1
+            else:
+                hidden += target - first_use.setdefault(child, target)
+        column[node] = target + 1 if node._op else target
+    if hidden <= _MAX_HIDDEN_NODES:
+        return None
+    used: set[Value] = set()
+    again: set[tuple[Value, int]] = set()
+    for node in order:
+        for i, child in enumerate(node._prev):
+            if not child._prev:
+                if child in used:
+                    again.add((node, i))
+                used.add(child)
+    return again
 
 
 def _highlighted(highlight: Value | Collection[Value] | None) -> set[Value]:
@@ -202,16 +273,30 @@ def _graphviz_package() -> Any:
 
 @functools.cache
 def _digraph_class() -> Any:
-    """graphviz.Digraph, rendering through `_dot_program` (defined once graphviz is imported)."""
+    """graphviz.Digraph, rendering through `_run_dot` (defined once graphviz is imported)."""
     graphviz = _graphviz_package()
     base: Any = graphviz.Digraph
 
     class Digraph(base):  # type: ignore[misc]
-        """A graphviz.Digraph that says how to install a missing `dot` program."""
+        """A graphviz.Digraph whose rendering has a time limit and says how
+        to install a missing `dot` program."""
 
-        def pipe(self, *args: Any, **kwargs: Any) -> Any:
-            with _dot_program(graphviz):
-                return super().pipe(*args, **kwargs)
+        def pipe(
+            self, format: str | None = None, renderer: str | None = None,
+            formatter: str | None = None, neato_no_op: bool | int | None = None,
+            quiet: bool = False, *, engine: str | None = None, encoding: str | None = None,
+            timeout: float | None = None,
+        ) -> bytes | str:
+            """The graph drawn by Graphviz in `format` (bytes, or text in
+            `encoding`), stopped after `timeout` seconds (RENDER_TIMEOUT)."""
+            if renderer is not None or formatter is not None or neato_no_op is not None:
+                with _dot_program(graphviz):  # graphviz's own way, with no time limit
+                    drawn: bytes | str = super().pipe(format, renderer, formatter, neato_no_op,
+                                                      quiet, engine=engine, encoding=encoding)
+                    return drawn
+            data = _run_dot(self.source, format or self.format, engine or self.engine, quiet,
+                            RENDER_TIMEOUT if timeout is None else timeout)
+            return data if encoding is None else data.decode(encoding)
 
         def render(self, *args: Any, **kwargs: Any) -> Any:
             with _dot_program(graphviz):
@@ -224,16 +309,45 @@ def _digraph_class() -> Any:
     return Digraph
 
 
+def _run_dot(source: str, format: str, engine: str, quiet: bool, timeout: float) -> bytes:
+    """Graphviz's `engine` run on the DOT `source`: the drawing in `format`.
+    RenderError if it fails or runs past `timeout` seconds (it is stopped)."""
+    try:
+        done = subprocess.run([engine, f"-T{format}"], input=source.encode("utf-8"),
+                              capture_output=True, timeout=timeout)
+    except FileNotFoundError:
+        raise _missing_program() from None
+    except subprocess.TimeoutExpired:
+        raise RenderError(
+            f"Graphviz's {engine} took more than {timeout:g} s to lay out this graph and was "
+            f"stopped: draw a smaller graph, or take its DOT text (to_dot(), or -o FILE.dot "
+            f"on the command line) to lay out elsewhere"
+        ) from None
+    message = done.stderr.decode("utf-8", "replace").strip()
+    if done.returncode != 0:
+        raise RenderError(
+            f"Graphviz's {engine} failed (exit status {done.returncode}): "
+            f"{' '.join(message.split()) or 'no message'}"
+        )
+    if message and not quiet:
+        print(message, file=sys.stderr)  # warnings, as graphviz.pipe shows them
+    return done.stdout
+
+
 @contextmanager
 def _dot_program(graphviz: Any) -> Iterator[None]:
     """Turn graphviz's ExecutableNotFound into GraphvizMissing with the hint."""
     try:
         yield
     except graphviz.ExecutableNotFound:
-        raise GraphvizMissing(
-            f"rendering a graph needs Graphviz's `dot` program, not found on PATH: "
-            f"{_INSTALL_PROGRAM}"
-        ) from None
+        raise _missing_program() from None
+
+
+def _missing_program() -> GraphvizMissing:
+    return GraphvizMissing(
+        f"rendering a graph needs Graphviz's `dot` program, not found on PATH: "
+        f"{_INSTALL_PROGRAM}"
+    )
 
 
 def inline_svg(graph: Any) -> str:

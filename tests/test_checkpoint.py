@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import random
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -246,3 +248,87 @@ def test_a_deeply_nested_file_raises_checkpoint_error(tmp_path: Path) -> None:
     path.write_text("[" * 100_000 + "]" * 100_000)
     with pytest.raises(CheckpointError, match=str(path)):
         load(path)
+
+
+# -- bounded input: regular files only, a size limit, short messages ---------------------
+
+READ_IN_A_CHILD = """
+import resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (2 * 2**30, 2 * 2**30))
+from micrograd.checkpoint import CheckpointError, load
+try:
+    load(sys.argv[1])
+except CheckpointError as error:
+    print(error)
+"""
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "folder"])
+def test_only_regular_files_are_read(tmp_path: Path, kind: str) -> None:
+    # In a child process with a time and memory limit: reading a FIFO waits
+    # for a writer forever, and /dev/zero never ends.
+    path = {"fifo": tmp_path / "pipe", "device": Path("/dev/zero"), "folder": tmp_path}[kind]
+    if kind == "fifo":
+        os.mkfifo(path)
+    done = subprocess.run([sys.executable, "-c", READ_IN_A_CHILD, str(path)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"{path}: not a regular file; a checkpoint is a JSON file\n"
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "huge.json"
+    with path.open("wb") as file:  # sparse: takes no room on disk
+        file.truncate(checkpoint.MAX_BYTES + 1)
+
+    def not_opened(*args: object) -> None:
+        raise AssertionError("a file over the limit is not even opened")
+
+    monkeypatch.setattr(os, "open", not_opened)
+    with pytest.raises(CheckpointError, match=r"larger than 67108864 bytes.*max_bytes="):
+        load(path)
+
+
+def test_the_size_limit_can_be_raised_from_python(tmp_path: Path) -> None:
+    path = tmp_path / "model.json"
+    save(model(), path)
+    size = path.stat().st_size
+    with pytest.raises(CheckpointError, match=f"larger than {size - 1} bytes"):
+        load(path, max_bytes=size - 1)
+    target = model(seed=2)
+    with pytest.raises(CheckpointError, match="larger than"):
+        load_into(target, path, max_bytes=size - 1)
+    assert target.state_dict() == model(seed=2).state_dict()
+    assert load(path, max_bytes=size).state_dict() == model().state_dict()
+    load_into(target, path, max_bytes=size)
+    assert target.state_dict() == model().state_dict()
+
+
+LONG = "x" * 1_000_000
+LONG_EDITS: dict[str, Callable[[dict[str, Any]], object]] = {
+    "a long parameter name": lambda d: d["parameters"].update(
+        {LONG: d["parameters"].pop(first_parameter(d))}
+    ),
+    "a long version": lambda d: d.update(version=LONG),
+    "a long activation": lambda d: d["model"].update(activation=LONG),
+    "a long list of sizes": lambda d: d["model"].update(nouts=[1] * 100_000 + [0]),
+    "a long field name": lambda d: d["model"].update({LONG: 1}),
+    "a long parameters list": lambda d: d.update(parameters=[LONG] * 100),
+    "deep layers": lambda d: d["model"].update(nouts=[1] * 100_000),
+}
+
+
+@pytest.mark.parametrize("case", list(LONG_EDITS))
+def test_values_from_the_file_are_quoted_short(tmp_path: Path, case: str) -> None:
+    path = tmp_path / "model.json"
+    save(model(), path)
+    document = json.loads(path.read_text())
+    LONG_EDITS[case](document)
+    path.write_text(json.dumps(document))
+    with pytest.raises(CheckpointError) as caught:
+        load(path)
+    message = str(caught.value)
+    assert len(message) < len(str(path)) + 500, message[:1000]
+    assert "…" in message or "..." in message

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import ast
 import builtins
 import math
+import warnings
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from micrograd import expression
 from micrograd.engine import Value
 from micrograd.expression import ExpressionError, evaluate
 
@@ -176,12 +179,78 @@ def test_the_message_quotes_the_offending_piece() -> None:
     assert str(caught.value) == "attribute access not allowed: 'y.z' in 'exp(x) + y.z'"
 
 
-def test_huge_or_deeply_nested_input_is_rejected_not_crashed() -> None:
-    for text in ["-" * 100_000 + "x", "(" * 1000 + "x" + ")" * 1000, "1" * 5000,
-                 "+".join(["x"] * 5000)]:
-        with pytest.raises(ExpressionError) as caught:
-            evaluate(text, {"x": 1.0})
-        assert len(str(caught.value)) < 400
+def test_a_flat_sum_of_ten_thousand_terms_builds_left_to_right() -> None:
+    root, leaves = evaluate("+".join(["x"] * 10_000), {"x": 1.0})
+    assert root.data == 10_000.0 and list(leaves) == ["x"]
+    node, depth = root, 0
+    while node._prev:  # left-leaning: ((x + x) + x) + ...
+        assert node._op == "+" and node._prev[1] is leaves["x"]
+        node, depth = node._prev[0], depth + 1
+    assert node is leaves["x"] and depth == 9_999
+    root.backward()
+    assert leaves["x"].grad == 10_000.0
+
+
+def test_deep_nesting_builds_without_recursion() -> None:
+    for text, value in [("(" * 5000 + "x" + ")" * 5000, 0.5), ("-" * 50_000 + "x", 0.5),
+                        ("tanh(" * 5000 + "x" + ")" * 5000, None), ("x*" * 10_000 + "x", None)]:
+        root, _ = evaluate(text, {"x": 0.5})
+        if value is not None:
+            assert root.data == value
+
+
+def test_the_only_limit_on_size_is_the_length() -> None:
+    limit = expression.MAX_LENGTH
+    text = "x+" * ((limit - 1) // 2) + "x"
+    assert len(text) <= limit
+    assert evaluate(text, {"x": 1.0})[0].data == (limit + 1) // 2
+    with pytest.raises(ExpressionError, match=f"has {len(text) + 2} characters; at most {limit}"):
+        evaluate(text + "+x", {"x": 1.0})
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("1" * 5000, "the number is too large for a float"),
+     ("'a' + " + "x+" * 5000 + "x", "unexpected \"'a'\" at column 1"),
+     ("x +" * 3000, "invalid syntax")],
+)
+def test_huge_input_that_is_not_allowed_gets_a_short_message(text: str, message: str) -> None:
+    with pytest.raises(ExpressionError, match=message) as caught:
+        evaluate(text, {"x": 1.0})
+    assert len(str(caught.value)) < 400
+
+
+def test_parsing_prints_no_warning(capfd: pytest.CaptureFixture[str]) -> None:
+    # Python's parser warns "invalid decimal literal" on 1and: the error says enough.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ExpressionError, match="and/or not allowed"):
+            evaluate("1and x", {"x": 1.0})
+    assert capfd.readouterr().err == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("x\udcff", "not text: the byte 0xff at column 2 is not UTF-8"),
+     ("x + \x00", "not text: a NUL character at column 5"),
+     ("\ud800", "not text: a lone surrogate U\\+D800 at column 1")],
+)
+def test_characters_that_are_not_text_are_named(text: str, message: str) -> None:
+    with pytest.raises(ExpressionError, match=message):
+        evaluate(text, {"x": 1.0})
+
+
+def test_names_are_compared_as_python_compares_them() -> None:
+    # NFKC: the ligature ﬁ is fi, a fullwidth ｘ is x, wherever the name is written.
+    root, leaves = evaluate("ﬁ*2", {"ﬁ": 1.5})
+    assert root.data == 3.0 and list(leaves) == ["fi"]
+    root, leaves = evaluate("ｘ + x", {"x": 2.0})
+    assert root.data == 4.0 and list(leaves) == ["x"]
+    with pytest.raises(ExpressionError, match="variables 'x' and 'ｘ' are one name"):
+        evaluate("x", {"x": 1.0, "ｘ": 2.0})
+    with pytest.raises(ExpressionError, match="variable 'ﬁ' has no value"):
+        evaluate("ﬁ", {})
+    assert expression.normalize_name("ﬁ") == "fi"
 
 
 def test_bad_variable_values_name_the_variable() -> None:
@@ -245,3 +314,34 @@ def test_random_expressions_compute_what_they_say(case: tuple[str, float]) -> No
     assert root.data == pytest.approx(expected, rel=1e-12, abs=1e-12)
     assert set(leaves) <= set(LEAF_VALUES)
     assert all(text.count(name) > 0 for name in leaves)
+
+
+# -- the parser builds the tree Python's parser builds ----------------------------------------
+
+SPACES = st.sampled_from(["", " ", "  ", "\t"])
+NAMES = st.sampled_from(["x", "y1", "w_2", "ﬁ", "é", "_", "match"])
+NUMBERS = st.sampled_from(["1", "0.5", "2e3", "1_000", "0x1f", ".5", "5.", "1e-5", "0", "1j"])
+
+
+def texts() -> st.SearchStrategy[str]:
+    """Text in the allowed grammar, any function name, with random spacing."""
+
+    def extend(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+        binary = st.tuples(inner, SPACES, st.sampled_from(["+", "-", "*", "/", "**"]), SPACES,
+                           inner).map("".join)
+        unary = st.tuples(st.sampled_from(["-", "+"]), SPACES, inner).map("".join)
+        group = st.tuples(SPACES, inner, SPACES).map(lambda t: f"({''.join(t)})")
+        call = st.tuples(st.sampled_from(["exp", "tanh", "f"]),
+                         st.lists(inner, max_size=3)).map(lambda t: f"{t[0]}({', '.join(t[1])})")
+        return binary | unary | group | call
+
+    return st.recursive(NAMES | NUMBERS, extend, max_leaves=15)
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts())
+def test_the_parser_builds_what_pythons_parser_builds(text: str) -> None:
+    ours = expression._Parser(text).parse()
+    assert ours is not None
+    theirs = ast.parse(text, mode="eval").body
+    assert ast.dump(ours, include_attributes=True) == ast.dump(theirs, include_attributes=True)

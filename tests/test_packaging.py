@@ -7,7 +7,7 @@ import sys
 
 CORE = [
     "engine", "functional", "losses", "nn", "optim", "train", "datasets", "checkpoint",
-    "files", "gradcheck", "formulas", "trace", "expression",
+    "files", "gradcheck", "formulas", "trace", "expression", "messages",
 ]
 OPTIONAL = ["graphviz", "matplotlib", "tqdm", "torch", "numpy"]
 
