@@ -39,7 +39,7 @@ from micrograd.nn import ACTIVATIONS, MLP
 from micrograd.optim import SGD, Adam, Optimizer
 from micrograd.train import LOSS_LABELS, LOSSES, History, evaluate, fit
 
-__all__ = ["UsageError", "build_parser", "main"]
+__all__ = ["Terminated", "UsageError", "build_parser", "main", "overview"]
 
 class _Dataset(NamedTuple):
     make: Callable[..., tuple[datasets.Points, datasets.Labels]]

@@ -26,7 +26,13 @@ from micrograd.messages import SHOWN, one_line, shorten, shown
 from micrograd.trace import explain, trace_backward
 from micrograd.viz import RenderError, Stepper, draw_dot, svg_for_html, to_dot
 
-__all__ = ["add_graph_commands", "print_error", "run_explain", "run_graph"]
+__all__ = [
+    "add_graph_commands",
+    "check_output_option",
+    "print_error",
+    "run_explain",
+    "run_graph",
+]
 
 # What -o can write, by file extension: DOT text needs no Graphviz.
 _TEXT_FORMATS = (".dot", ".gv")

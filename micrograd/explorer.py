@@ -33,14 +33,14 @@ from __future__ import annotations
 import json
 import math
 import random
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 from urllib.parse import quote, unquote
 
 from micrograd import datasets
 from micrograd.engine import Value, no_grad, topological_order
-from micrograd.expression import FUNCTIONS, evaluate
+from micrograd.expression import evaluate
 from micrograd.formulas import format_number, forward_formula, local_formula, partial_symbol
 from micrograd.messages import one_line
 from micrograd.nn import ACTIVATIONS, MLP, Neuron
@@ -156,27 +156,6 @@ _HASH_KEYS = ("lesson", "expr", "note")
 _MAX_NOTE = 600
 
 
-class _WithDefaults(Mapping[str, float]):
-    """Variable values where any variable without one starts at DEFAULT_VALUE,
-    so a learner can type a new name and get a slider for it."""
-
-    def __init__(self, given: Mapping[str, float]) -> None:
-        self.given = given
-
-    def __contains__(self, name: object) -> bool:
-        # A function name used bare keeps the parser's own message.
-        return isinstance(name, str) and name not in FUNCTIONS
-
-    def __getitem__(self, name: str) -> float:
-        return self.given.get(name, DEFAULT_VALUE)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.given)
-
-    def __len__(self) -> int:
-        return len(self.given)
-
-
 class _Graph:
     """An expression's graph after forward and backward, and its node ids."""
 
@@ -190,7 +169,7 @@ class _Graph:
     ) -> None:
         if rankdir not in _RANKDIRS:
             raise RequestError(f"rankdir must be one of {', '.join(_RANKDIRS)}, got {rankdir!r}")
-        root, leaves = evaluate(expr, _WithDefaults(values))
+        root, leaves = evaluate(expr, values, default=DEFAULT_VALUE)
         for name in leaves:
             if name in _HASH_KEYS:
                 raise RequestError(f"{name!r} names a part of the page's link, so it cannot be "

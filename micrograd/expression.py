@@ -38,7 +38,7 @@ from micrograd.messages import shorten
 # a graph of ~50,000 nodes, which is drawn (as DOT text) in about a second.
 MAX_LENGTH = 100_000
 
-__all__ = ["ExpressionError", "FUNCTIONS", "evaluate"]
+__all__ = ["FUNCTIONS", "MAX_LENGTH", "ExpressionError", "evaluate", "normalize_name"]
 
 # A binary operator: plain numbers stay numbers on the right of **, so that
 # x ** 2 is the power-rule node '**2' and never a Value exponent.
@@ -99,8 +99,11 @@ def normalize_name(name: str) -> str:
     return unicodedata.normalize("NFKC", name)
 
 
-def evaluate(text: str, variables: Mapping[str, float]) -> tuple[Value, dict[str, Value]]:
-    """Build the graph of the expression `text` with the given variable values.
+def evaluate(
+    text: str, variables: Mapping[str, float], *, default: float | None = None
+) -> tuple[Value, dict[str, Value]]:
+    """Build the graph of the expression `text` with the given variable values
+    (a variable without one takes `default`, when it is given).
 
     Each variable becomes one leaf labelled with its name, shared by all its
     uses; each operation is labelled with its source text when that is short.
@@ -120,7 +123,7 @@ def evaluate(text: str, variables: Mapping[str, float]) -> tuple[Value, dict[str
     whole = text.strip()
     if not whole:
         raise ExpressionError("the expression is empty")
-    builder = _Builder(whole, _normalized(variables))
+    builder = _Builder(whole, _normalized(variables), default)
     result = builder.build(_parse(whole))
     root = result if isinstance(result, Value) else Value(result)
     return root, builder.leaves
@@ -391,9 +394,12 @@ class _Builder:
     The walk keeps its own stack, so the depth of the tree does not matter.
     """
 
-    def __init__(self, text: str, variables: Mapping[str, float]) -> None:
+    def __init__(
+        self, text: str, variables: Mapping[str, float], default: float | None = None
+    ) -> None:
         self.text = text
         self.variables = variables
+        self.default = default
         self.leaves: dict[str, Value] = {}
 
     def build(self, tree: ast.expr) -> Value | int | float:
@@ -490,15 +496,16 @@ class _Builder:
             raise self._error(node, "names starting with __ not allowed")
         if name in self.leaves:
             return self.leaves[name]
-        if name not in self.variables:
-            if name in FUNCTIONS:
-                raise self._error(node, f"{name} is a function: call it, as in {name}(x)")
+        if name in FUNCTIONS and name not in self.variables:
+            raise self._error(node, f"{name} is a function: call it, as in {name}(x)")
+        value = self.variables.get(name, self.default)
+        if value is None:
             written = shorten(self._piece(node), 40)
             raise self._error(
                 node, f"variable {written!r} has no value (give it one, e.g. {written}=1)"
             )
         try:
-            leaf = Value(self.variables[name], label=name)
+            leaf = Value(value, label=name)
         except TypeError as error:
             raise TypeError(f"evaluate: variable {_quote(name)}: {error}") from None
         except ValueError as error:

@@ -45,7 +45,13 @@ class OutputError(OSError):
         self.path = path
         self.reason = reason
 
-__all__ = ["write_atomically"]
+__all__ = [
+    "OutputError",
+    "check_output",
+    "check_output_folder",
+    "make_output_folder",
+    "write_atomically",
+]
 
 
 def write_atomically(path: str | os.PathLike[str], data: bytes | str) -> None:

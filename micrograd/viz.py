@@ -33,6 +33,7 @@ from micrograd.formulas import format_number, forward_formula, node_names
 
 __all__ = [
     "GraphvizMissing",
+    "RenderError",
     "Stepper",
     "draw_dot",
     "draw_frame",

@@ -274,11 +274,11 @@ def test_errors_read_as_the_command_line_prints_them(
     for expr in ("tanh(x1 +", "log(x1 - 5)", "x1 ** -1 * 0 ** -1", "foo(x1)"):
         error = refused(explorer, kind="set", expr=expr)
         assert main(["graph", expr, "--set", "x1=2"]) == 2
-        assert capsys.readouterr().err == f"micrograd graph: error: {error['message']}\n"
+        assert capsys.readouterr().err == f"micrograd: error: {error['message']}\n"
 
 
 def test_an_error_of_several_lines_comes_out_as_one(monkeypatch: pytest.MonkeyPatch) -> None:
-    def fail(text: str, values: object) -> None:
+    def fail(text: str, values: object, **options: object) -> None:
         raise ArithmeticError("first line\n   second line")
 
     monkeypatch.setattr("micrograd.explorer.evaluate", fail)

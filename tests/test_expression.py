@@ -345,3 +345,13 @@ def test_the_parser_builds_what_pythons_parser_builds(text: str) -> None:
     assert ours is not None
     theirs = ast.parse(text, mode="eval").body
     assert ast.dump(ours, include_attributes=True) == ast.dump(theirs, include_attributes=True)
+
+
+def test_a_default_gives_every_variable_without_a_value_one() -> None:
+    # The explorer gives a variable the learner has just typed a value of 1.
+    root, leaves = evaluate("x * y", {"x": 3.0}, default=1.0)
+    assert root.data == 3.0 and leaves["y"].data == 1.0
+    with pytest.raises(ExpressionError, match="'y' has no value"):
+        evaluate("x * y", {"x": 3.0})
+    with pytest.raises(ExpressionError, match="tanh is a function"):
+        evaluate("tanh * 2", {}, default=1.0)

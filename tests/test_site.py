@@ -87,7 +87,7 @@ def test_missing_npm_files_say_in_one_line_how_to_get_them(
     status = main(["site", str(tmp_path / "out"), "--node-modules", str(tmp_path)])
     err = capsys.readouterr().err
     assert status == 2 and err.count("\n") == 1
-    assert err.startswith("micrograd site: error: the site needs the npm packages pyodide 314.0.8")
+    assert err.startswith("micrograd: error: the site needs the npm packages pyodide 314.0.8")
     assert "run `npm ci` in the micrograd repository" in err
     assert not (tmp_path / "out").exists()
 
@@ -187,4 +187,4 @@ def test_serve_answers_on_127_0_0_1_with_module_and_wasm_types(site: Path) -> No
 def test_a_bad_port_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert main(["site", str(tmp_path / "out"), "--port", "70000"]) == 2
     assert capsys.readouterr().err == (
-        "micrograd site: error: --port 70000: expected a port from 0 to 65535\n")
+        "micrograd: error: --port 70000: expected a port from 0 to 65535\n")
