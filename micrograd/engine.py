@@ -126,7 +126,8 @@ class Value:
                 f"Value(): {len(children)} children but {len(local)} local derivatives"
             )
         # Children given by hand, as in the classic API, form an n-ary node.
-        # Without `_local` no gradient can flow through it; backward says so.
+        # Without `_local` no gradient can flow through it until a `_backward`
+        # closure is assigned (the lecture's way); backward says so.
         # (The edges are typed here, not in the class body, which would make
         # help(Value) list an __annotations__ dict.)
         self._a: Any = children if children else None
@@ -292,7 +293,7 @@ class Value:
             out = math.exp(x)
         except OverflowError:
             raise OverflowError(
-                f"exp: e ** {x} overflows a float (x must be at most 709.78)"
+                f"exp: e ** {x} overflows a float (its input must be at most 709.78)"
             ) from None
         return _node(out, "exp", self, out)
 
@@ -302,7 +303,7 @@ class Value:
         """ln x; ∂/∂x = 1/x. Defined for x > 0 only."""
         x = self.data
         if x <= 0.0:
-            raise ValueError(f"log: x must be > 0, got {x}")
+            raise ValueError(f"log: its input must be > 0, got {x}")
         local = 1.0 / x
         if local - local != 0.0:  # only inf and nan give x − x ≠ 0
             raise OverflowError(f"log: the derivative 1/x at x = {x} overflows a float")

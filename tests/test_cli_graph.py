@@ -128,7 +128,7 @@ BAD_GRAPH_INPUT = {
     "not a number": (["x", "--set", "x=two"], "'two' is not a number"),
     "not finite": (["x", "--set", "x=inf"], "must be finite"),
     "set twice": (["x", "--set", "x=1", "x=2"], "x is set twice"),
-    "math error": (["log(x)", "--set", "x=-1"], "log: x must be > 0"),
+    "math error": (["log(x)", "--set", "x=-1"], "log: its input must be > 0"),
     "division by zero": (["x / 0", "--set", "x=1"], "division"),
     "unknown format": (["x", "--set", "x=1", "-o", "g.txt"], "unknown format '.txt'"),
     "missing folder": (["x", "--set", "x=1", "-o", "nowhere/g.dot"], "does not exist"),

@@ -351,7 +351,7 @@ def test_after_an_error_the_last_good_graph_is_shown_faded_and_said_so(graph: Gr
     box.fill("log(x1 - 5)")
     box.press("Enter")
     page.locator("#expr-error").wait_for(state="visible")
-    assert page.inner_text("#expr-error") == "log: x must be > 0, got -3.0"
+    assert page.inner_text("#expr-error") == "log: its input must be > 0, got -3.0"
     output = page.locator("#output")
     assert page.evaluate("getComputedStyle(document.getElementById('output'), '::before')"
                          ".content") == '"last that worked: "'
