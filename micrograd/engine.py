@@ -10,8 +10,11 @@ A node keeps at most two children inline, `a` and `b`, each with its local
 derivative (`∂out/∂a` in `_da`, `∂out/∂b` in `_db`); an n-ary node (`sum`,
 `dot`) keeps a tuple of children in `_a` and a tuple of derivatives in `_da`.
 Storing the edges inline rather than in tuples makes a node one object, which
-keeps memory per node small. Nodes hold no closures, so a graph has no
-reference cycles and is freed the moment it is dropped.
+keeps memory per node small. Nodes made by the ops hold no closures, so
+such a graph has no reference cycles and is freed the moment it is dropped.
+(An op written the lecture's way assigns a closure to `out._backward`, which
+keeps it in the spare `_db` slot of the n-ary form; such a closure usually
+refers to `out`, a cycle that waits for Python's cyclic collector.)
 
 Gradients of gradients take a second path, apart from backward: `grad(...,
 create_graph=True)` asks each op's derivative rule, registered right under
@@ -378,8 +381,11 @@ class Value:
                     self.grad = start
             return
         order, reached = _backward_order(self)
-        # The leaves' gradients before the pass, to put back if it fails.
-        before = [(node, node.grad) for node in reached]
+        # The leaves' gradients before the pass, to put back if it fails: in
+        # two flat lists, since a tuple per leaf would be one more object for
+        # the garbage collector to track (and to scan the graph for) per leaf.
+        leaves = list(reached)
+        before = [node.grad for node in leaves]
         self.grad = seed
         try:
             # Parents come before their children here, so a node's gradient
@@ -388,12 +394,12 @@ class Value:
             # A gradient that is not finite makes every gradient below it so
             # too (inf · 0 is nan, and nan + x is nan), down to the leaves:
             # checking them is enough to know.
-            for node, _ in before:
+            for node in leaves:
                 g = node.grad
                 if g - g:
                     _not_finite_grad(self)
         except BaseException:
-            for node, g in before:
+            for node, g in zip(leaves, before):  # noqa: B905 (one length)
                 node.grad = g
             for node in order:
                 node.grad = 0.0

@@ -49,9 +49,11 @@ __all__ = [
 # -- the backward trace -------------------------------------------------------
 
 
-def _derivative(node: Value, index: int, names: Mapping[Value, str], latex: bool) -> str:
-    """'∂tanh(n)/∂n = 1 − tanh²(n) = 0.5': symbol, formula and number."""
-    value = format_number(node.local_grads[index])
+def _derivative(
+    node: Value, index: int, local: float, names: Mapping[Value, str], latex: bool
+) -> str:
+    """'∂tanh(n)/∂n = 1 − tanh²(n) = 0.5': symbol, formula and number (`local`)."""
+    value = format_number(local)
     parts = [partial_symbol(node, index, names, latex)]
     formula = local_formula(node, index, names, latex)
     if formula is not None and formula != value:
@@ -265,10 +267,11 @@ def trace_backward(root: Value, grad: float = 1.0) -> BackwardTrace:
                 child=child,
                 child_name=names[child],
                 local=local,
-                derivative=_derivative(node, i, names, latex=False),
-                derivative_latex=_derivative(node, i, names, latex=True),
+                derivative=_derivative(node, i, local, names, latex=False),
+                derivative_latex=_derivative(node, i, local, names, latex=True),
                 contribution=local * upstream,
             )
+            # Read once per node: a closure node's are found by running it.
             for i, (child, local) in enumerate(zip(node._prev, node.local_grads, strict=True))
         )
         steps.append(BackwardStep(node, names[node], node._op, upstream, edges))
@@ -312,12 +315,16 @@ class Explanation:
         self.paths = paths
         self._trace = trace
         self._on_the_way = on_the_way
+        # Each edge's local derivative, as the trace read it (once per node).
+        self._locals: dict[Edge, float] = {
+            (step.node, i): edge.local for step in trace.steps for i, edge in enumerate(step.edges)
+        }
         received = {step.node: step.upstream for step in trace.steps}
         self.backward_grad = received.get(wrt, 0.0)
         if paths is None:
             self.total = self.backward_grad
         else:
-            self.total = sum((_product(path) for path in paths), 0.0)
+            self.total = sum((self._product(path) for path in paths), 0.0)
 
     # -- the pieces, shared by the text and the LaTeX -----------------------------
 
@@ -343,11 +350,14 @@ class Explanation:
         for parent, index in path:
             child = parent._prev[index]
             symbols.append(self._symbol(parent, child, latex))
-            number = format_number(parent.local_grads[index])
+            number = format_number(self._locals[parent, index])
             # The text decides the brackets, for the LaTeX too: one rule. An op
             # with no formula (built by hand) shows its number, as an operand.
             formula = local_formula(parent, index, self.names) or number
-            shown = local_formula(parent, index, self.names, latex) or number
+            if latex:
+                shown = local_formula(parent, index, self.names, latex=True) or number
+            else:
+                shown = formula
             numbers.append(operand(number, latex))
             formulas.append(bracketed(formula, shown, latex))
         lines = [times.join(symbols)]
@@ -355,7 +365,7 @@ class Explanation:
             lines.append(times.join(formulas))
         if len(path) > 1:
             lines.append(times.join(numbers))
-        lines.append(format_number(_product(path)))
+        lines.append(format_number(self._product(path)))
         return lines
 
     def _adjoint_lines(self, latex: bool) -> list[str]:
@@ -413,7 +423,7 @@ class Explanation:
                 lines += [f"  = {line}" for line in body[1:]]
             lines.append("")
             if len(self.paths) > 1:
-                parts = " + ".join(operand(format_number(_product(p))) for p in self.paths)
+                parts = " + ".join(operand(format_number(self._product(p))) for p in self.paths)
                 lines.append(f"{whole} = {parts} = {format_number(self.total)}")
             else:
                 lines.append(f"{whole} = {format_number(self.total)}")
@@ -436,6 +446,13 @@ class Explanation:
             f" (NOT the same as {self.total:.12g}: a node's stored local "
             "derivative differs from what backward passed through it)"
         )
+
+    def _product(self, path: list[Edge]) -> float:
+        """The product of the local derivatives along a path (1 for the empty path)."""
+        product = 1.0
+        for edge in path:
+            product *= self._locals[edge]
+        return product
 
     def _agrees(self) -> bool:
         return math.isclose(self.total, self.backward_grad, rel_tol=1e-9, abs_tol=1e-12)
@@ -460,7 +477,7 @@ class Explanation:
             total = format_number(self.total)
             if len(self.paths) > 1:
                 parts = " + ".join(
-                    operand(format_number(_product(p)), latex=True) for p in self.paths
+                    operand(format_number(self._product(p)), latex=True) for p in self.paths
                 )
                 total = f"{parts} = {total}"
             rows.append(f"{whole} &= {total}")
@@ -487,14 +504,6 @@ class Explanation:
         outro = (f"`backward()` gives ${w}$.grad $= {format_number(self.backward_grad)}$"
                  f"{self._verdict()}.")
         return f"{intro}\n\n$$\n{self.latex()}\n$$\n\n{outro}"
-
-
-def _product(path: list[Edge]) -> float:
-    """The product of the local derivatives along a path (1 for the empty path)."""
-    product = 1.0
-    for parent, index in path:
-        product *= parent.local_grads[index]
-    return product
 
 
 def explain(root: Value, wrt: Value, max_paths: int = MAX_PATHS) -> Explanation:

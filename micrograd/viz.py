@@ -6,9 +6,11 @@ nothing installed; `draw_dot(root)` wraps the same text in a
 `{ name | data | grad }`, each operation is its own small node, and edges can
 carry their local derivative ∂parent/∂child.
 
-Rendering runs Graphviz's `dot` with a time limit, `RENDER_TIMEOUT` seconds
-(`pipe(..., timeout=...)` sets another), and a graph that would take dot
-minutes to lay out is drawn so that it takes seconds (see `to_dot`).
+Rendering through `pipe` (and so Jupyter's display) runs Graphviz's `dot`
+with a time limit, `RENDER_TIMEOUT` seconds (`pipe(..., timeout=...)` sets
+another); `render`, which writes files, goes through the graphviz package
+with none. A graph that would take dot minutes to lay out is drawn so that
+it takes seconds (see `to_dot`).
 
 graphviz and matplotlib are optional: they are imported inside the functions
 that need them, and a missing one raises an error that says how to install it.

@@ -57,6 +57,8 @@ ENGINE = (
     "tests/test_engine_properties.py",
     "tests/test_functional.py",
     "tests/test_gradcheck.py",
+    "tests/test_lecture.py",
+    "tests/test_grad.py",
 )
 LOSSES = ("tests/test_losses.py",)
 OPTIM = ("tests/test_optim.py",)
@@ -79,7 +81,7 @@ class Mutation:
     tests: tuple[str, ...]
 
 
-def engine(name: str, scope: str, pattern: str, replacement: str, bug: str) -> Mutation:
+def engine(name: str, scope: str | None, pattern: str, replacement: str, bug: str) -> Mutation:
     return Mutation(name, "micrograd/engine.py", scope, pattern, replacement, bug, ENGINE)
 
 
@@ -126,7 +128,7 @@ MUTATIONS = [
            "dot gives each weight its own value as ∂"),
     engine("sum-start", "sum_values", r"tuple\(values\) if start is None else \(start, \*values\)",
            "tuple(values)", "sum_values drops its start term"),
-    engine("backward-overwrites", "Value.backward", r"b\.grad \+= node\._db \* g",
+    engine("backward-overwrites", "_chain_rule", r"b\.grad \+= node\._db \* g",
            "b.grad = node._db * g",
            "backward overwrites a second operand's gradient: a node used twice counts once"),
     engine("backward-walk", "_backward_order", r"elif not reached\.issuperset\(a\):",
@@ -138,6 +140,18 @@ MUTATIONS = [
            "a result that overflows to inf goes on silently"),
     engine("no-grad-records", "no_grad", r"_recording = False", "_recording = True",
            "no_grad() records the graph anyway"),
+    # -- the lecture's way: _backward() and closure ops -------------------------------------
+    engine("closure-not-called", "_chain_rule", r"_call_closure\(node\)", "pass",
+           "backward skips an op whose _backward is a closure"),
+    engine("closure-probe-seed", "_probe_closure", r"node\.grad = 1\.0", "node.grad = 2.0",
+           "a closure node's local derivatives are read off a gradient of 2, not 1"),
+    engine("failed-backward-keeps", "Value.backward", r"node\.grad = g\n", "pass\n",
+           "a backward that fails leaves the leaves' gradients at inf"),
+    # -- gradients of gradients -------------------------------------------------------------
+    engine("tanh-rule", None, r"lambda out, x: \(1 - out \* out,\)",
+           "lambda out, x: (1 + out * out,)", "the graph of ∂tanh/∂x is 1 + tanh²"),
+    engine("grad-chain", "_backpropagate", r"terms\[child\]\.append\(upstream \* local\)",
+           "terms[child].append(upstream + local)", "grad adds local derivatives on a path"),
     Mutation("softmax-shift", "micrograd/functional.py", "_shifted", r"m = max\(", "m = min(",
              "softmax and cross entropy shift by the smallest input: exp overflows",
              ("tests/test_functional.py", *LOSSES)),
@@ -187,14 +201,15 @@ MUTATIONS = [
     trace("explain-path-count", "explain", r"sum\(paths_to\[c\] for c in node\._prev\)",
           "sum(paths_to[c] for c in set(node._prev))",
           "explain counts one path where a node uses a child twice"),
-    trace("explain-product", "_product", r"product \*= parent\.local_grads\[index\]",
-          "product *= abs(parent.local_grads[index])", "a path's product drops the signs"),
+    trace("explain-product", "Explanation._product", r"product \*= self\._locals\[edge\]",
+          "product *= abs(self._locals[edge])", "a path's product drops the signs"),
     # -- the expression parser ------------------------------------------------------------------
     expression("expression-sub", None, r"ast\.Sub: lambda a, b: a - b",
                "ast.Sub: lambda a, b: b - a", "x − y is read as y − x"),
     expression("expression-pow", None, r"ast\.Pow: lambda a, b: a ?\*\* ?b",
                "ast.Pow: lambda a, b: a * b", "x ** n is read as x · n"),
-    expression("expression-unary-minus", "_Builder._unary", r"return -operand",
+    expression("expression-unary-minus", "_Builder._apply",
+               r"return -operand if isinstance\(node\.op, ast\.USub\) else operand",
                "return operand", "−x is read as x"),
     expression("expression-leaf-per-use", "_Builder._variable", r"return self\.leaves\[name\]",
                "pass", "each use of a variable is a new leaf: x·x gives ∂/∂x = x, not 2x"),
