@@ -38,15 +38,23 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 from urllib.parse import quote, unquote
 
-from micrograd import datasets
+from micrograd.datasets import DATASETS, dataset_classes, make_dataset, to_sign
 from micrograd.engine import Value, no_grad, topological_order
 from micrograd.expression import evaluate
 from micrograd.formulas import format_number, forward_formula, local_formula, partial_symbol
 from micrograd.messages import one_line
 from micrograd.nn import ACTIVATIONS, MLP, Neuron
-from micrograd.optim import SGD, Adam, Optimizer
+from micrograd.optim import Optimizer
 from micrograd.trace import BackwardTrace, explain, trace_backward
-from micrograd.train import LOSS_LABELS, LOSSES, train_step
+from micrograd.train import (
+    LOSS_LABELS,
+    LOSSES,
+    OPTIMIZERS,
+    default_loss,
+    make_optimizer,
+    outputs_for,
+    train_step,
+)
 from micrograd.train import evaluate as evaluate_model
 from micrograd.viz import grid_axis, to_dot
 
@@ -389,18 +397,7 @@ def parse_hash(text: str) -> Link:
 
 # -- the training page ----------------------------------------------------------
 
-# Each dataset the training page offers: n points for a seed and a number of
-# classes. Moons, circles and xor always have two.
-_DATASETS: dict[str, Callable[[int, int, int], tuple[datasets.Points, datasets.Labels]]] = {
-    "moons": lambda n, seed, classes: datasets.make_moons(n=n, seed=seed),
-    "circles": lambda n, seed, classes: datasets.make_circles(n=n, seed=seed),
-    "xor": lambda n, seed, classes: datasets.xor(n=n, seed=seed),
-    "spiral": lambda n, seed, classes: datasets.spiral(n=n, seed=seed, classes=classes),
-    "blobs": lambda n, seed, classes: datasets.make_blobs(n=n, seed=seed, centers=classes),
-}
-_MANY_CLASSES = ("spiral", "blobs")
 _MAX_CLASSES = 4  # the page has a colour and a marker for each
-_OPTIMIZERS = ("sgd", "adam")
 # The page trains in the browser: networks stay small enough to redraw quickly.
 _MAX_WIDTH, _MAX_LAYERS, _MAX_POINTS = 64, 4, 500
 _GRID = 30  # the decision boundary's grid, points per side
@@ -424,29 +421,29 @@ class TrainingSettings:
 
     @property
     def loss_used(self) -> str:
-        if self.loss is not None:
-            return self.loss
-        return "hinge" if self.classes == 2 else "cross_entropy"
+        return self.loss if self.loss is not None else default_loss(self.classes)
 
     @classmethod
     def from_request(cls, message: Mapping[str, Any]) -> TrainingSettings:
         """The settings a train_setup request gives, each checked, the rest
         defaults; a loss of "" or null is no choice."""
         default = cls()
-        dataset = _choice(message.get("dataset", default.dataset), tuple(_DATASETS), "dataset")
+        dataset = _choice(message.get("dataset", default.dataset), tuple(DATASETS), "dataset")
         classes = _whole(message.get("classes", default.classes), "classes", 2, _MAX_CLASSES)
-        if classes != 2 and dataset not in _MANY_CLASSES:
-            raise RequestError(f"classes: the {dataset} dataset has two classes, got {classes}",
-                               "classes")
+        try:
+            dataset_classes(dataset, classes)
+        except ValueError as error:
+            raise RequestError(f"classes: {error}", "classes") from None
         activation = _choice(message.get("activation", default.activation), ACTIVATIONS,
                              "activation")
         loss = message.get("loss")
         if loss not in (None, ""):
             loss = _choice(loss, LOSSES, "loss")
-            if classes != 2 and loss != "cross_entropy":
-                raise RequestError(f"loss: {loss} separates two classes; {classes} classes "
-                                   "need cross_entropy", "loss")
-        optimizer = _choice(message.get("optimizer", default.optimizer), _OPTIMIZERS,
+            try:
+                outputs_for(loss, classes)
+            except ValueError as error:
+                raise RequestError(f"loss: {error}", "loss") from None
+        optimizer = _choice(message.get("optimizer", default.optimizer), OPTIMIZERS,
                             "optimizer")
         lr = _number(message.get("lr", default.lr), "lr")
         if lr <= 0.0:
@@ -503,18 +500,16 @@ class _Training:
     def __init__(self, settings: TrainingSettings) -> None:
         self.settings = settings
         self.loss_name = settings.loss_used
-        X, classes = _DATASETS[settings.dataset](settings.n, settings.seed, settings.classes)
+        X, classes = make_dataset(settings.dataset, settings.n, classes=settings.classes,
+                                  seed=settings.seed)
         self.X = X
         self.classes = classes
-        self.y = datasets.to_sign(classes) if LOSS_LABELS[self.loss_name] == "sign" else classes
-        outputs = settings.classes if self.loss_name == "cross_entropy" else 1
+        self.y = to_sign(classes) if LOSS_LABELS[self.loss_name] == "sign" else classes
+        outputs = outputs_for(self.loss_name, settings.classes)
         self.model = MLP(2, [*settings.hidden, outputs], settings.activation,
                          rng=random.Random(settings.seed))
-        params = self.model.parameters()
-        self.optimizer: Optimizer = (
-            Adam(params, lr=settings.lr) if settings.optimizer == "adam"
-            else SGD(params, lr=settings.lr)
-        )
+        self.optimizer: Optimizer = make_optimizer(settings.optimizer, self.model.parameters(),
+                                                   settings.lr)
         self.loss: list[float] = []
         self.accuracy: list[float] = []
 

@@ -17,9 +17,10 @@ from typing import Any
 import pytest
 from conftest import require_dot, require_module
 
-from micrograd import checkpoint, cli
+from micrograd import checkpoint, cli, datasets
 from micrograd.cli import build_parser, main
 from micrograd.nn import MLP
+from micrograd.train import LOSSES, OPTIMIZERS
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -130,11 +131,14 @@ def test_train_multiclass_with_adam_minibatches_and_an_output_folder(
         (["train", "--lr", "-1"], "SGD: lr must be finite, at least 0"),
         (["train", "--hidden", "4,x"], "expected a whole number, got 'x'"),
         (["train", "--noise", "-1"], "noise must be a finite number"),
-        (["train", "--dataset", "blobs", "--loss", "hinge"], "--loss hinge needs two classes"),
-        (["train", "--dataset", "xor", "--classes", "3"], "the xor dataset has two classes"),
+        (["train", "--dataset", "blobs", "--loss", "hinge"],
+         "--loss hinge separates two classes; 3 classes need cross_entropy"),
+        (["train", "--dataset", "xor", "--classes", "3"],
+         "--classes: the xor dataset has two classes, got 3"),
         (["train", "--dataset", "blobs", "--classes", "1", "--loss", "cross_entropy"],
          "cross_entropy needs at least 2 classes"),
-        (["train", "--optimizer", "adam", "--momentum", "0.9"], "--momentum is for sgd"),
+        (["train", "--optimizer", "adam", "--momentum", "0.9"],
+         "momentum is for sgd; adam keeps its own running averages (got momentum 0.9)"),
         (["train", "--batch-size", "500"], "--batch-size 500 is more than the 100 points"),
         (["eval"], "the following arguments are required: --model"),
     ],
@@ -229,6 +233,15 @@ def test_the_parser_holds_the_training_subcommands() -> None:
     parser = build_parser()
     commands = next(a for a in parser._actions if a.dest == "command")
     assert {"demo", "eval", "train"} <= set(commands.choices)  # type: ignore[arg-type]
+
+
+def test_the_choices_are_the_library_s_own() -> None:
+    commands = next(a for a in build_parser()._actions if a.dest == "command")
+    train = commands.choices["train"]  # type: ignore[index]
+    choices = {a.dest: a.choices for a in train._actions if a.choices is not None}
+    assert choices["dataset"] == tuple(datasets.DATASETS)
+    assert choices["optimizer"] == OPTIMIZERS and choices["loss"] == LOSSES
+    assert "default: 0.1 for sgd, 0.01 for adam" in train.format_help()
 
 
 def test_python_dash_m_micrograd_reports_a_missing_checkpoint(tmp_path: Path) -> None:
