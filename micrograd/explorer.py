@@ -25,11 +25,15 @@ Requests, each an object with a "kind":
 An answer is {"ok": true, ...} or {"ok": false, "error": {"type", "message",
 "field"}}, the message on one line as the command line prints it and
 "field" naming the input at fault ("expr", a variable, a setting) or null.
-Expressions go through `expression.evaluate`'s whitelist; nothing is run.
+A request that fails, whatever the reason (bad input, the math error it
+causes, training that diverges, a bug), is answered this way and changes
+nothing: the state stays as it was. Expressions go through
+`expression.evaluate`'s whitelist; nothing is run.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import random
@@ -513,6 +517,14 @@ class _Training:
         self.loss: list[float] = []
         self.accuracy: list[float] = []
 
+    def copy(self) -> _Training:
+        """A copy to train on: its own network, optimizer and history."""
+        twin = copy.copy(self)
+        # Copied together, so that the twin's optimizer moves the twin's parameters.
+        twin.model, twin.optimizer = copy.deepcopy((self.model, self.optimizer))
+        twin.loss, twin.accuracy = list(self.loss), list(self.accuracy)
+        return twin
+
     def train(self, steps: int) -> None:
         """`steps` steps of the package's own training step, on every point."""
         for _ in range(steps):
@@ -659,34 +671,44 @@ class _Training:
 
 
 class Explorer:
-    """One page's state; `handle` answers its requests (see the module's doc)."""
+    """One page's state; `handle` answers its requests (see the module's doc).
+
+    A handler never changes the state in place: it makes a new graph or
+    training and stores it, so that `handle` can put the old one back if
+    the request fails, even after the handler has returned.
+    """
 
     def __init__(self) -> None:
         self._graph: _Graph | None = None
         self._training: _Training | None = None
 
     def handle(self, request: str) -> str:
-        """Answer one request (JSON text) with JSON text. Bad input, including
-        any math error it causes, is answered as a one-line error; the state
-        stays as it was."""
+        """Answer one request (JSON text) with JSON text. A request that fails,
+        for any reason, is answered as a one-line error and the state stays
+        as it was."""
+        state = self._graph, self._training
+        try:
+            answer = self._answer(request)
+            # Inside the try: a NaN or inf in an answer is an error, not invalid JSON.
+            return json.dumps({"ok": True, **answer}, allow_nan=False)
+        except Exception as error:
+            # Any error at all: the view waits for an answer to every request.
+            self._graph, self._training = state
+            return _error(error)
+
+    def _answer(self, request: str) -> Answer:
         try:
             message = json.loads(request)
         except ValueError as error:
-            return _error(RequestError(f"the request is not JSON: {error}"))
-        try:
-            if not isinstance(message, dict):
-                raise RequestError(f"a request must be a JSON object, got {request[:40]!r}")
-            kind = message.get("kind")
-            handler = self._handlers().get(kind) if isinstance(kind, str) else None
-            if handler is None:
-                known = ", ".join(self._handlers())
-                raise RequestError(f"unknown request kind {kind!r}; the kinds: {known}")
-            answer = handler(message)
-        except (ValueError, ArithmeticError) as error:
-            # ExpressionError and RequestError are ValueErrors; the engine's
-            # math errors (log of a negative number, overflow) ArithmeticErrors.
-            return _error(error)
-        return json.dumps({"ok": True, **answer}, allow_nan=False)
+            raise RequestError(f"the request is not JSON: {error}") from None
+        if not isinstance(message, dict):
+            raise RequestError(f"a request must be a JSON object, got {request[:40]!r}")
+        kind = message.get("kind")
+        handler = self._handlers().get(kind) if isinstance(kind, str) else None
+        if handler is None:
+            known = ", ".join(self._handlers())
+            raise RequestError(f"unknown request kind {kind!r}; the kinds: {known}")
+        return handler(message)
 
     def _handlers(self) -> dict[str, Callable[[dict[str, Any]], Answer]]:
         return {
@@ -741,10 +763,19 @@ class Explorer:
         return self._training.answer(boundary=True)
 
     def _train_step(self, message: dict[str, Any]) -> Answer:
-        training = self._need_training()
         steps = _whole(message.get("steps", 1), "steps", 1, 1000)
-        training.train(steps)
-        return training.answer(boundary=bool(message.get("boundary", True)))
+        training = self._need_training().copy()
+        try:
+            training.train(steps)
+            answer = training.answer(boundary=bool(message.get("boundary", True)))
+        except ArithmeticError as error:
+            # A number that overflows, in a step or in measuring its result.
+            raise RequestError(
+                f"training diverged after step {len(training.loss)}: {one_line(error)}. The "
+                f"learning rate {training.settings.lr:g} is probably too large: lower it, or "
+                "press Reset to start again", "lr") from error
+        self._training = training
+        return answer
 
     def _neuron(self, message: dict[str, Any]) -> Answer:
         training = self._need_training()
@@ -760,7 +791,14 @@ class Explorer:
 
 
 def _error(error: Exception) -> str:
+    """The answer to a failed request. Bad input (a ValueError: RequestError,
+    ExpressionError) and the engine's math errors (ArithmeticError) read as
+    the command line prints them; any other error, which should not happen,
+    names its type as well, for the learner to report it."""
     field = error.field if isinstance(error, RequestError) else None
-    return json.dumps({"ok": False, "error": {
-        "type": type(error).__name__, "message": one_line(error), "field": field,
-    }})
+    name = type(error).__name__
+    message = one_line(error)
+    if not isinstance(error, (ValueError, ArithmeticError)):
+        message = f"{name}: {message}" if message else name
+    return json.dumps({"ok": False, "error": {"type": name, "message": message,
+                                              "field": field}})
