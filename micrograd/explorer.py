@@ -45,7 +45,13 @@ from urllib.parse import quote, unquote
 from micrograd.datasets import DATASETS, dataset_classes, make_dataset, to_sign
 from micrograd.engine import Value, no_grad, topological_order
 from micrograd.expression import evaluate
-from micrograd.formulas import format_number, forward_formula, local_formula, partial_symbol
+from micrograd.formulas import (
+    format_number,
+    forward_formula,
+    local_formula,
+    partial,
+    partial_symbol,
+)
 from micrograd.messages import one_line
 from micrograd.nn import ACTIVATIONS, MLP, Neuron
 from micrograd.optim import Optimizer
@@ -60,7 +66,7 @@ from micrograd.train import (
     train_step,
 )
 from micrograd.train import evaluate as evaluate_model
-from micrograd.viz import grid_axis, to_dot
+from micrograd.viz import grad_field, grid_axis, to_dot
 
 __all__ = [
     "DEFAULT_VALUE",
@@ -264,7 +270,7 @@ class _Graph:
             edges: list[list[str]] = []
             root = self.names[self.root]
             caption = (f"forward pass done: {root} = {format_number(self.root.data)}\n"
-                       f"backward starts at {root}, seeded with ∂{root}/∂{root} = 1")
+                       f"backward starts at {root}, seeded with {partial(root, root)} = 1")
         else:
             step = self.trace[index - 1]
             known = self.known[index - 1]
@@ -273,7 +279,7 @@ class _Graph:
                 current.append(self.target(step.node))
             edges = self.edges_into(step.node, lambda child: True)
             caption = self.captions[index - 1]
-        grads = {self.ids[node]: _grad_field(known.get(node)) for node in self.order}
+        grads = {self.ids[node]: grad_field(known.get(node)) for node in self.order}
         return {"index": index, "count": count, "caption": caption, "grads": grads,
                 "current": current, "edges": edges}
 
@@ -291,11 +297,9 @@ class _Graph:
              "value": format_number(node.local_grads[i])}
             for i, child in enumerate(node._prev)
         ]
-        # Every node with a path down to this one, and the edges between them.
-        on_the_way = {node}
-        for parent in self.order:
-            if any(child in on_the_way for child in parent._prev):
-                on_the_way.add(parent)
+        explanation = explain(self.root, node)
+        # Every node on a path from the root down to this one, and the edges between them.
+        on_the_way = explanation.on_the_way
         edges = [e for n in on_the_way for e in self.edges_into(n, on_the_way.__contains__)]
         nodes = [self.ids[n] for n in self.order if n in on_the_way]
         nodes += [self.target(n) for n in self.order if n in on_the_way and n._op]
@@ -303,7 +307,7 @@ class _Graph:
             "id": self.ids[node], "name": names[node], "op": node._op or "leaf",
             "value": format_number(node.data), "grad": format_number(node.grad),
             "formula": forward_formula(node, names) if node._prev else None,
-            "locals": locals_, "explain": str(explain(self.root, node)),
+            "locals": locals_, "explain": str(explanation),
             "paths": {"nodes": nodes, "edges": edges},
         }
 
@@ -314,11 +318,6 @@ def _output_name(leaves: Mapping[str, Value]) -> str:
         if name not in leaves:
             return name
     return "result"
-
-
-def _grad_field(grad: float | None) -> str:
-    """The grad field of a node's record, as `viz.to_dot` writes it."""
-    return "grad ?" if grad is None else f"grad {grad:.4f}"
 
 
 def _slider(value: float) -> tuple[float, float, float]:

@@ -16,13 +16,14 @@ from hypothesis import strategies as st
 
 import micrograd
 from micrograd import MLP, SGD, Adam, datasets
-from micrograd.engine import Value
+from micrograd.engine import Value, topological_order
 from micrograd.explorer import LESSONS, Explorer, parse_hash
 from micrograd.expression import evaluate
 from micrograd.formulas import format_number
 from micrograd.messages import one_line
 from micrograd.trace import explain, trace_backward
 from micrograd.train import fit, train_step
+from micrograd.viz import grad_field
 
 NEURON_HASH = "expr=tanh(x1*w1+x2*w2+b)&x1=2&x2=0&w1=-3&w2=1&b=6.8813735870195432"
 
@@ -157,6 +158,33 @@ def test_the_last_step_s_grad_fields_are_the_ones_to_dot_writes() -> None:
     answer = ok(Explorer(), kind="open", hash="lesson=two-layer")
     records = dict(re.findall(r'(v\d+) \[label="\{ .*? \| .*? \| (grad [^ ]+) \}"', answer["dot"]))
     assert records == answer["step"]["grads"]
+
+
+def test_the_first_step_seeds_the_root_with_its_symbol_bracketed() -> None:
+    explorer = Explorer()
+    ok(explorer, kind="open", hash="expr=-3")
+    start = ok(explorer, kind="step", index=0)["caption"]
+    assert start == "forward pass done: -3 = -3\nbackward starts at -3, seeded with ∂(-3)/∂(-3) = 1"
+    # As the root's own step writes it.
+    assert "∂(-3)/∂(-3) = 1" in ok(explorer, kind="step", index=1)["caption"]
+
+
+def test_the_grad_fields_are_viz_s() -> None:
+    assert (grad_field(None), grad_field(0.5), grad_field(-2.0)) == (
+        "grad ?", "grad 0.5000", "grad -2.0000")
+
+
+def test_a_node_s_paths_are_the_nodes_explain_goes_through() -> None:
+    explorer = Explorer()
+    answer = ok(explorer, kind="open", hash="lesson=two-layer")
+    root, leaves = direct(answer["expr"], {v["name"]: v["value"] for v in answer["variables"]})
+    ids = {v["name"]: v["id"] for v in answer["variables"]}
+    order = topological_order(root)
+    for name in ("b1", "y"):
+        through = explain(root, leaves[name]).on_the_way
+        node = ok(explorer, kind="node", id=ids[name])
+        assert {f"v{i}" for i, n in enumerate(order) if n in through} == {
+            n for n in node["paths"]["nodes"] if not n.endswith("_op")}
 
 
 def test_a_leaf_s_node_info_holds_explain_and_its_paths() -> None:
