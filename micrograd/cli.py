@@ -91,15 +91,14 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
     def _parse_optional(self, arg_string: str) -> Any:
-        parsed: Any = super()._parse_optional(arg_string)
-        # An unknown single-dash argument: argparse would report an unknown
-        # option; it is an expression that starts with a minus, as in -x*y.
-        # (A list of candidate options in newer Pythons, a tuple in older.)
-        options = parsed if isinstance(parsed, list) else [parsed]
-        unknown = parsed is not None and all(option[0] is None for option in options)
-        if unknown and not arg_string.startswith("--"):
+        # A single-dash argument is an option only when it is exactly one of
+        # this parser's (-o, -h); anything else is an expression that starts
+        # with a minus. argparse alone would read -x*y as an unknown option,
+        # -out*w as -o with the value ut*w, and -h*x as -h with a value.
+        single_dash = arg_string.startswith("-") and not arg_string.startswith("--")
+        if single_dash and arg_string not in self._option_string_actions:
             return None
-        return parsed
+        return super()._parse_optional(arg_string)
 
 
 def build_parser() -> argparse.ArgumentParser:

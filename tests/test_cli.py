@@ -523,6 +523,34 @@ def test_an_expression_may_start_with_a_minus(
     assert run(capsys, "explain", "--wrt", "x", "--set", *values, "--", expr) == (0, out, "")
 
 
+@pytest.mark.parametrize(
+    ("expr", "values"),
+    [("-out*w", ["out=1", "w=2"]), ("-h*x", ["h=3", "x=2"]), ("-hx", ["hx=2"]),
+     ("-x", ["x=2"]), ("-(x + y)", ["y=1", "x=2"])],
+)
+def test_an_expression_that_starts_like_an_option_is_an_expression(
+    capsys: pytest.CaptureFixture[str], expr: str, values: list[str]
+) -> None:
+    # -out*w is not -o with the value ut*w, nor -h*x the help: only -o and -h are options.
+    name = values[-1].partition("=")[0]
+    status, out, err = run(capsys, "explain", expr, "--set", *values, "--wrt", name)
+    assert (status, err) == (0, "")
+    assert f"backward gives {name}.grad = " in out
+    status, out, err = run(capsys, "graph", expr, "--set", *values)
+    assert (status, err) == (0, "") and out.startswith("digraph {")
+
+
+def test_the_dash_options_still_work(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    status, out, _err = run(capsys, "graph", "-o", str(tmp_path / "g.dot"), "-x", "--set", "x=1")
+    assert status == 0 and out == f"wrote {tmp_path / 'g.dot'}\n"
+    assert (tmp_path / "g.dot").read_text().startswith("digraph {")
+    for argv in (["-h"], ["graph", "-h"], ["graph", "-x", "-h"]):
+        status, out, _err = run(capsys, *argv)
+        assert status == 0 and out.startswith("usage: micrograd")
+
+
 def test_an_unknown_dash_option_is_still_reported(capsys: pytest.CaptureFixture[str]) -> None:
     status, _out, err = run(capsys, "train", "-x")
     assert status == 2 and err == "micrograd: error: unrecognized arguments: -x\n"
