@@ -378,11 +378,14 @@ def test_a_special_file_in_the_out_folder_is_refused_before_training(
     assert f"--out {tmp_path / 'model.json'}: is a folder, not a regular file" in err
 
 
+# Each output option with a path inside a missing folder, and the folder the
+# error names: a file's folder (--save, -o), an output folder's parent (--out,
+# --frames). "{}" stands for the missing folder.
 MISSING_PARENT = {
-    "--save": ["train", "--steps", "1", "--save", "{}/m.json"],
-    "--out": ["train", "--steps", "1", "--out", "{}/run"],
-    "-o": ["graph", "x", "--set", "x=1", "-o", "{}/g.dot"],
-    "--frames": ["graph", "x", "--set", "x=1", "--frames", "{}/frames"],
+    "--save": (["train", "--steps", "1", "--save", "{}/m.json"], "{}"),
+    "--out": (["train", "--steps", "1", "--out", "{}/run"], "{}"),
+    "-o": (["graph", "x", "--set", "x=1", "-o", "{}/g.dot"], "{}"),
+    "--frames": (["graph", "x", "--set", "x=1", "--frames", "{}/frames"], "{}"),
 }
 
 
@@ -391,12 +394,11 @@ def test_every_output_refuses_a_missing_folder_the_same_way(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], option: str
 ) -> None:
     missing = tmp_path / "missing" / "deeper"
-    argv = [arg.replace("{}", str(missing)) for arg in MISSING_PARENT[option]]
-    status, out, err = run(capsys, *argv)
+    argv, named = MISSING_PARENT[option]
+    status, out, err = run(capsys, *[arg.replace("{}", str(missing)) for arg in argv])
     assert (status, out) == (2, "")
     assert err.startswith(f"micrograd: error: {option} {missing}/")
-    assert f"the folder {missing if option in ('--save', '-o') else missing} does not exist" \
-        in err
+    assert f"the folder {named.replace('{}', str(missing))} does not exist" in err
     assert os.listdir(tmp_path) == []  # no folder made
 
 
