@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from importlib import metadata
-from typing import Any, NamedTuple, NoReturn
+from typing import Any, NoReturn
 
 from micrograd import checkpoint, datasets
 from micrograd.commands_graph import add_graph_commands, check_output_option, print_error
@@ -36,25 +36,21 @@ from micrograd.commands_site import add_site_command
 from micrograd.engine import Value, no_grad
 from micrograd.files import make_output_folder, write_atomically
 from micrograd.nn import ACTIVATIONS, MLP
-from micrograd.optim import SGD, Adam, Optimizer
-from micrograd.train import LOSS_LABELS, LOSSES, History, evaluate, fit
+from micrograd.optim import SGD, Optimizer
+from micrograd.train import (
+    DEFAULT_LR,
+    LOSS_LABELS,
+    LOSSES,
+    OPTIMIZERS,
+    History,
+    default_loss,
+    evaluate,
+    fit,
+    make_optimizer,
+    outputs_for,
+)
 
 __all__ = ["Terminated", "UsageError", "build_parser", "main", "overview"]
-
-class _Dataset(NamedTuple):
-    make: Callable[..., tuple[datasets.Points, datasets.Labels]]
-    classes_keyword: str | None  # the keyword that sets the number of classes; None: two
-    classes: int  # the number of classes it has by default
-
-
-_DATASETS = {
-    "moons": _Dataset(datasets.make_moons, None, 2),
-    "circles": _Dataset(datasets.make_circles, None, 2),
-    "blobs": _Dataset(datasets.make_blobs, "centers", 3),
-    "xor": _Dataset(datasets.xor, None, 2),
-    "spiral": _Dataset(datasets.spiral, "classes", 2),
-}
-_DEFAULT_LR = {"sgd": 0.1, "adam": 0.01}
 
 # What each loss is, for the line that reports it (s: the score, y: the label).
 _LOSS_MEANINGS = {
@@ -95,15 +91,14 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
     def _parse_optional(self, arg_string: str) -> Any:
-        parsed: Any = super()._parse_optional(arg_string)
-        # An unknown single-dash argument: argparse would report an unknown
-        # option; it is an expression that starts with a minus, as in -x*y.
-        # (A list of candidate options in newer Pythons, a tuple in older.)
-        options = parsed if isinstance(parsed, list) else [parsed]
-        unknown = parsed is not None and all(option[0] is None for option in options)
-        if unknown and not arg_string.startswith("--"):
+        # A single-dash argument is an option only when it is exactly one of
+        # this parser's (-o, -h); anything else is an expression that starts
+        # with a minus. argparse alone would read -x*y as an unknown option,
+        # -out*w as -o with the value ut*w, and -h*x as -h with a value.
+        single_dash = arg_string.startswith("-") and not arg_string.startswith("--")
+        if single_dash and arg_string not in self._option_string_actions:
             return None
-        return parsed
+        return super()._parse_optional(arg_string)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -254,10 +249,10 @@ def _add_train(commands: argparse._SubParsersAction[_Parser]) -> None:
     train.add_argument("--loss", choices=LOSSES, default=None,
                        help="loss (default: hinge for two classes, cross_entropy for more); "
                        "cross_entropy gives one output per class, the others one output")
-    train.add_argument("--optimizer", choices=tuple(_DEFAULT_LR), default="sgd",
+    train.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd",
                        help="optimizer (default: %(default)s)")
-    train.add_argument("--lr", type=float, default=None,
-                       help="learning rate (default: 0.1 for sgd, 0.01 for adam)")
+    lrs = ", ".join(f"{lr:g} for {name}" for name, lr in DEFAULT_LR.items())
+    train.add_argument("--lr", type=float, default=None, help=f"learning rate (default: {lrs})")
     train.add_argument("--momentum", type=float, default=0.0, help="SGD momentum (default: 0)")
     train.add_argument("--weight-decay", type=float, default=0.0,
                        help="L2 weight decay (default: 0)")
@@ -281,7 +276,7 @@ def _run_train(args: argparse.Namespace) -> int:
     if args.out is not None:
         check_output_option("--out", args.out, inside=_OUTPUT_FILES)
     classes = _classes(args)
-    loss = args.loss or ("hinge" if classes == 2 else "cross_entropy")
+    loss = args.loss or default_loss(classes)
     sizes = [2, *args.hidden, _outputs(loss, classes)]
     batch = args.batch_size or args.n
     if args.batch_size is not None and args.batch_size > args.n:
@@ -289,7 +284,8 @@ def _run_train(args: argparse.Namespace) -> int:
     _check_size(sizes, points=args.n, per_step=batch)
     X, y = _dataset(args, loss, classes)
     model = MLP(2, sizes[1:], args.activation, rng=random.Random(args.seed))
-    optimizer = _optimizer(args, model)
+    optimizer = make_optimizer(args.optimizer, model.parameters(), args.lr, args.momentum,
+                               args.weight_decay)
     history, accuracy = _train(
         model, X, y, optimizer, loss, args.steps, batch_size=args.batch_size, seed=args.seed
     )
@@ -299,15 +295,6 @@ def _run_train(args: argparse.Namespace) -> int:
         checkpoint.save(model, args.save)
         print(f"saved the model to {args.save}")
     return 0
-
-
-def _optimizer(args: argparse.Namespace, model: MLP) -> Optimizer:
-    lr = args.lr if args.lr is not None else _DEFAULT_LR[args.optimizer]
-    if args.optimizer == "adam":
-        if args.momentum != 0.0:
-            raise UsageError("--momentum is for sgd; adam keeps its own running averages")
-        return Adam(model.parameters(), lr=lr, weight_decay=args.weight_decay)
-    return SGD(model.parameters(), lr=lr, momentum=args.momentum, weight_decay=args.weight_decay)
 
 
 # -- eval --------------------------------------------------------------------
@@ -339,8 +326,8 @@ def _run_eval(args: argparse.Namespace) -> int:
     if model.nin != 2:
         raise UsageError(f"{args.model}: the model reads {model.nin} inputs, the datasets 2")
     outputs = model.nouts[-1]
-    loss = args.loss or ("hinge" if outputs == 1 else "cross_entropy")
     classes = _classes(args)
+    loss = args.loss or default_loss(classes, outputs)
     expected = _outputs(loss, classes)
     if outputs != expected:
         raise UsageError(
@@ -359,7 +346,7 @@ def _run_eval(args: argparse.Namespace) -> int:
 
 
 def _add_dataset_options(parser: argparse.ArgumentParser, seed: int) -> None:
-    parser.add_argument("--dataset", choices=tuple(_DATASETS), default="moons",
+    parser.add_argument("--dataset", choices=tuple(datasets.DATASETS), default="moons",
                         help="dataset (default: %(default)s)")
     parser.add_argument("--n", type=_positive, default=100,
                         help=f"points, at most {MAX_POINTS:,} (default: %(default)s)")
@@ -372,12 +359,10 @@ def _add_dataset_options(parser: argparse.ArgumentParser, seed: int) -> None:
 
 def _classes(args: argparse.Namespace) -> int:
     """The number of classes the dataset options ask for."""
-    dataset = _DATASETS[args.dataset]
-    if args.classes is None:
-        return dataset.classes
-    if dataset.classes_keyword is None and args.classes != 2:
-        raise UsageError(f"--classes: the {args.dataset} dataset has two classes")
-    return int(args.classes)
+    try:
+        return datasets.dataset_classes(args.dataset, args.classes)
+    except ValueError as error:
+        raise UsageError(f"--classes: {error}") from None
 
 
 def _dataset(
@@ -385,26 +370,16 @@ def _dataset(
 ) -> tuple[datasets.Points, datasets.Labels]:
     """The points the dataset options ask for, of `classes` classes, labelled
     as `loss` expects."""
-    if loss == "cross_entropy" and classes < 2:
-        raise UsageError(f"--loss cross_entropy needs at least 2 classes, got {classes}")
-    if loss != "cross_entropy" and classes != 2:
-        raise UsageError(f"--loss {loss} needs two classes; use cross_entropy for {classes}")
-    dataset = _DATASETS[args.dataset]
-    options: dict[str, object] = {"n": args.n, "seed": args.seed}
-    if args.noise is not None:
-        options["noise"] = args.noise
-    if dataset.classes_keyword is not None:
-        options[dataset.classes_keyword] = classes
-    X, y = dataset.make(**options)
-    if LOSS_LABELS[loss] == "sign":
-        y = datasets.to_sign(y)
-    return X, y
+    return datasets.make_dataset(args.dataset, args.n, classes=classes, noise=args.noise,
+                                 seed=args.seed, labels=LOSS_LABELS[loss])
 
 
 def _outputs(loss: str, classes: int) -> int:
-    """How many outputs a model trained with `loss` has: one per class for
-    cross_entropy, else a single score."""
-    return classes if loss == "cross_entropy" else 1
+    """How many outputs a model trained with `loss` on `classes` classes has."""
+    try:
+        return outputs_for(loss, classes)
+    except ValueError as error:
+        raise UsageError(f"--loss {error}") from None
 
 
 def _check_size(sizes: list[int], points: int, per_step: int) -> None:

@@ -24,7 +24,7 @@ from micrograd.expression import evaluate, normalize_name
 from micrograd.files import check_output, check_output_folder, make_output_folder, write_atomically
 from micrograd.messages import SHOWN, one_line, shorten, shown
 from micrograd.trace import explain, trace_backward
-from micrograd.viz import RenderError, Stepper, draw_dot, svg_for_html, to_dot
+from micrograd.viz import RENDER_TIMEOUT, RenderError, Stepper, draw_dot, svg_for_html, to_dot
 
 __all__ = [
     "add_graph_commands",
@@ -39,8 +39,8 @@ _TEXT_FORMATS = (".dot", ".gv")
 _RENDERED_FORMATS = (".svg", ".png", ".pdf")
 
 # --frames draws the whole graph once per step of the backward pass: at most
-# this many frames, all drawn within FRAMES_TIME_LIMIT seconds (one graph is
-# drawn within viz.RENDER_TIMEOUT).
+# this many frames, all drawn within FRAMES_TIME_LIMIT seconds, and each
+# within viz.RENDER_TIMEOUT, as any graph.
 MAX_FRAMES = 100
 FRAMES_TIME_LIMIT = 60.0
 
@@ -211,11 +211,15 @@ def _write_frames(root: Value, folder: Path, local_grads: bool) -> None:
     for frame in frames:
         left = deadline - time.monotonic()
         if left <= 0:
-            raise RenderError(
-                f"--frames: drawing {len(svgs)} of the {len(frames)} frames took more than "
-                f"{FRAMES_TIME_LIMIT:g} s: use a smaller expression"
-            )
-        svgs.append(frame.pipe(format="svg", encoding="utf-8", timeout=left))
+            raise _frames_too_slow(len(svgs), len(frames))
+        try:
+            svgs.append(frame.pipe(format="svg", encoding="utf-8",
+                                   timeout=min(left, RENDER_TIMEOUT)))
+        except RenderError:
+            # Stopped by what was left of the frames' time, not by a graph's own limit.
+            if left < RENDER_TIMEOUT and time.monotonic() >= deadline:
+                raise _frames_too_slow(len(svgs), len(frames)) from None
+            raise
     make_output_folder(folder)
     width = len(str(len(svgs)))
     for k, svg in enumerate(svgs, start=1):
@@ -223,6 +227,13 @@ def _write_frames(root: Value, folder: Path, local_grads: bool) -> None:
     page = Stepper([svg_for_html(svg) for svg in svgs], trace.captions()).page()
     write_atomically(folder / "index.html", page.encode("utf-8"))
     print(f"wrote {len(svgs)} frames and index.html to {folder}")
+
+
+def _frames_too_slow(drawn: int, count: int) -> RenderError:
+    return RenderError(
+        f"--frames: drawing {drawn} of the {count} frames took more than "
+        f"{FRAMES_TIME_LIMIT:g} s: use a smaller expression"
+    )
 
 
 def _explain(args: argparse.Namespace) -> None:

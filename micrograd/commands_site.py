@@ -95,7 +95,10 @@ def add_site_command(subparsers: argparse._SubParsersAction[Parser]) -> None:
 
 
 def run_site(args: argparse.Namespace) -> int:
-    """The `site` handler: 0 on success, 2 with one line on stderr otherwise."""
+    """The `site` handler: 0 on success; with one line on stderr, 2 for a
+    usage problem (a bad port, missing npm files, a folder that is not a
+    site) and 1 for a run that fails (a file that cannot be written or
+    read, a port already in use)."""
     try:
         if not 0 <= args.port <= 65535:
             raise SiteError(f"--port {args.port}: expected a port from 0 to 65535")
@@ -104,9 +107,12 @@ def run_site(args: argparse.Namespace) -> int:
         print(f"wrote the explorer to {args.dir}")
         if args.serve:
             serve(Path(args.dir), args.port)
-    except (ValueError, OSError) as error:
+    except ValueError as error:
         print_error(error)
         return 2
+    except OSError as error:
+        print_error(error)
+        return 1
     return 0
 
 

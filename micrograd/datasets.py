@@ -7,20 +7,28 @@ two classes, −1 and +1 (`labels="sign"`, what a hinge loss wants; class 0 is
 coordinate. The points are shuffled. Each call draws from its own
 `random.Random(seed)`, so the same seed gives the same data and the global
 `random` state is never touched (`seed=None` draws a fresh one).
+
+`DATASETS` names them all, for the command line and the explorer, and
+`make_dataset(name, ...)` makes one by name.
 """
 
 from __future__ import annotations
 
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 __all__ = [
+    "DATASETS",
     "LABELS",
+    "Dataset",
     "Labels",
     "Points",
+    "dataset_classes",
     "make_blobs",
     "make_circles",
+    "make_dataset",
     "make_moons",
     "spiral",
     "to_sign",
@@ -123,6 +131,68 @@ def spiral(
             t = 2.0 * math.pi * (r + k / classes)
             points.append(([r * math.cos(t), r * math.sin(t)], k))
     return _finish(points, noise, rng, labels)
+
+
+# -- by name -----------------------------------------------------------------
+
+
+class Dataset(NamedTuple):
+    """A dataset of `DATASETS`: the function that makes it, the keyword that
+    sets its number of classes (None: it always has two), and that number
+    by default."""
+
+    make: Callable[..., tuple[Points, Labels]]
+    classes_keyword: str | None
+    classes: int
+
+
+DATASETS: dict[str, Dataset] = {
+    "moons": Dataset(make_moons, None, 2),
+    "circles": Dataset(make_circles, None, 2),
+    "blobs": Dataset(make_blobs, "centers", 3),
+    "xor": Dataset(xor, None, 2),
+    "spiral": Dataset(spiral, "classes", 2),
+}
+
+
+def dataset_classes(name: str, classes: int | None = None) -> int:
+    """How many classes the dataset `name` has when asked for `classes`: its
+    default for None. ValueError for a number other than two of a dataset
+    that always has two (its message names the dataset, for a caller to
+    prefix with the option it came from)."""
+    dataset = _by_name(name)
+    if classes is None:
+        return dataset.classes
+    if dataset.classes_keyword is None and classes != 2:
+        raise ValueError(f"the {name} dataset has two classes, got {classes}")
+    return classes
+
+
+def make_dataset(
+    name: str,
+    n: int = 100,
+    *,
+    classes: int | None = None,
+    noise: float | None = None,
+    seed: int | None = None,
+    labels: str = "index",
+) -> tuple[Points, Labels]:
+    """The dataset `name` of `DATASETS`, with n points of `classes` classes
+    (see `dataset_classes`); `noise` None keeps the dataset's own."""
+    dataset = _by_name(name)
+    options: dict[str, object] = {"n": n, "seed": seed, "labels": labels}
+    if noise is not None:
+        options["noise"] = noise
+    count = dataset_classes(name, classes)
+    if dataset.classes_keyword is not None:
+        options[dataset.classes_keyword] = count
+    return dataset.make(**options)
+
+
+def _by_name(name: str) -> Dataset:
+    if name not in DATASETS:
+        raise ValueError(f"no dataset {name!r}; the datasets: {', '.join(DATASETS)}")
+    return DATASETS[name]
 
 
 # -- helpers -----------------------------------------------------------------

@@ -25,11 +25,15 @@ Requests, each an object with a "kind":
 An answer is {"ok": true, ...} or {"ok": false, "error": {"type", "message",
 "field"}}, the message on one line as the command line prints it and
 "field" naming the input at fault ("expr", a variable, a setting) or null.
-Expressions go through `expression.evaluate`'s whitelist; nothing is run.
+A request that fails, whatever the reason (bad input, the math error it
+causes, training that diverges, a bug), is answered this way and changes
+nothing: the state stays as it was. Expressions go through
+`expression.evaluate`'s whitelist; nothing is run.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import random
@@ -38,17 +42,31 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 from urllib.parse import quote, unquote
 
-from micrograd import datasets
+from micrograd.datasets import DATASETS, dataset_classes, make_dataset, to_sign
 from micrograd.engine import Value, no_grad, topological_order
 from micrograd.expression import evaluate
-from micrograd.formulas import format_number, forward_formula, local_formula, partial_symbol
+from micrograd.formulas import (
+    format_number,
+    forward_formula,
+    local_formula,
+    partial,
+    partial_symbol,
+)
 from micrograd.messages import one_line
 from micrograd.nn import ACTIVATIONS, MLP, Neuron
-from micrograd.optim import SGD, Adam, Optimizer
+from micrograd.optim import Optimizer
 from micrograd.trace import BackwardTrace, explain, trace_backward
-from micrograd.train import LOSS_LABELS, LOSSES, train_step
+from micrograd.train import (
+    LOSS_LABELS,
+    LOSSES,
+    OPTIMIZERS,
+    default_loss,
+    make_optimizer,
+    outputs_for,
+    train_step,
+)
 from micrograd.train import evaluate as evaluate_model
-from micrograd.viz import grid_axis, to_dot
+from micrograd.viz import grad_field, grid_axis, to_dot
 
 __all__ = [
     "DEFAULT_VALUE",
@@ -252,7 +270,7 @@ class _Graph:
             edges: list[list[str]] = []
             root = self.names[self.root]
             caption = (f"forward pass done: {root} = {format_number(self.root.data)}\n"
-                       f"backward starts at {root}, seeded with ∂{root}/∂{root} = 1")
+                       f"backward starts at {root}, seeded with {partial(root, root)} = 1")
         else:
             step = self.trace[index - 1]
             known = self.known[index - 1]
@@ -261,7 +279,7 @@ class _Graph:
                 current.append(self.target(step.node))
             edges = self.edges_into(step.node, lambda child: True)
             caption = self.captions[index - 1]
-        grads = {self.ids[node]: _grad_field(known.get(node)) for node in self.order}
+        grads = {self.ids[node]: grad_field(known.get(node)) for node in self.order}
         return {"index": index, "count": count, "caption": caption, "grads": grads,
                 "current": current, "edges": edges}
 
@@ -279,11 +297,9 @@ class _Graph:
              "value": format_number(node.local_grads[i])}
             for i, child in enumerate(node._prev)
         ]
-        # Every node with a path down to this one, and the edges between them.
-        on_the_way = {node}
-        for parent in self.order:
-            if any(child in on_the_way for child in parent._prev):
-                on_the_way.add(parent)
+        explanation = explain(self.root, node)
+        # Every node on a path from the root down to this one, and the edges between them.
+        on_the_way = explanation.on_the_way
         edges = [e for n in on_the_way for e in self.edges_into(n, on_the_way.__contains__)]
         nodes = [self.ids[n] for n in self.order if n in on_the_way]
         nodes += [self.target(n) for n in self.order if n in on_the_way and n._op]
@@ -291,7 +307,7 @@ class _Graph:
             "id": self.ids[node], "name": names[node], "op": node._op or "leaf",
             "value": format_number(node.data), "grad": format_number(node.grad),
             "formula": forward_formula(node, names) if node._prev else None,
-            "locals": locals_, "explain": str(explain(self.root, node)),
+            "locals": locals_, "explain": str(explanation),
             "paths": {"nodes": nodes, "edges": edges},
         }
 
@@ -302,11 +318,6 @@ def _output_name(leaves: Mapping[str, Value]) -> str:
         if name not in leaves:
             return name
     return "result"
-
-
-def _grad_field(grad: float | None) -> str:
-    """The grad field of a node's record, as `viz.to_dot` writes it."""
-    return "grad ?" if grad is None else f"grad {grad:.4f}"
 
 
 def _slider(value: float) -> tuple[float, float, float]:
@@ -389,18 +400,7 @@ def parse_hash(text: str) -> Link:
 
 # -- the training page ----------------------------------------------------------
 
-# Each dataset the training page offers: n points for a seed and a number of
-# classes. Moons, circles and xor always have two.
-_DATASETS: dict[str, Callable[[int, int, int], tuple[datasets.Points, datasets.Labels]]] = {
-    "moons": lambda n, seed, classes: datasets.make_moons(n=n, seed=seed),
-    "circles": lambda n, seed, classes: datasets.make_circles(n=n, seed=seed),
-    "xor": lambda n, seed, classes: datasets.xor(n=n, seed=seed),
-    "spiral": lambda n, seed, classes: datasets.spiral(n=n, seed=seed, classes=classes),
-    "blobs": lambda n, seed, classes: datasets.make_blobs(n=n, seed=seed, centers=classes),
-}
-_MANY_CLASSES = ("spiral", "blobs")
 _MAX_CLASSES = 4  # the page has a colour and a marker for each
-_OPTIMIZERS = ("sgd", "adam")
 # The page trains in the browser: networks stay small enough to redraw quickly.
 _MAX_WIDTH, _MAX_LAYERS, _MAX_POINTS = 64, 4, 500
 _GRID = 30  # the decision boundary's grid, points per side
@@ -424,29 +424,29 @@ class TrainingSettings:
 
     @property
     def loss_used(self) -> str:
-        if self.loss is not None:
-            return self.loss
-        return "hinge" if self.classes == 2 else "cross_entropy"
+        return self.loss if self.loss is not None else default_loss(self.classes)
 
     @classmethod
     def from_request(cls, message: Mapping[str, Any]) -> TrainingSettings:
         """The settings a train_setup request gives, each checked, the rest
         defaults; a loss of "" or null is no choice."""
         default = cls()
-        dataset = _choice(message.get("dataset", default.dataset), tuple(_DATASETS), "dataset")
+        dataset = _choice(message.get("dataset", default.dataset), tuple(DATASETS), "dataset")
         classes = _whole(message.get("classes", default.classes), "classes", 2, _MAX_CLASSES)
-        if classes != 2 and dataset not in _MANY_CLASSES:
-            raise RequestError(f"classes: the {dataset} dataset has two classes, got {classes}",
-                               "classes")
+        try:
+            dataset_classes(dataset, classes)
+        except ValueError as error:
+            raise RequestError(f"classes: {error}", "classes") from None
         activation = _choice(message.get("activation", default.activation), ACTIVATIONS,
                              "activation")
         loss = message.get("loss")
         if loss not in (None, ""):
             loss = _choice(loss, LOSSES, "loss")
-            if classes != 2 and loss != "cross_entropy":
-                raise RequestError(f"loss: {loss} separates two classes; {classes} classes "
-                                   "need cross_entropy", "loss")
-        optimizer = _choice(message.get("optimizer", default.optimizer), _OPTIMIZERS,
+            try:
+                outputs_for(loss, classes)
+            except ValueError as error:
+                raise RequestError(f"loss: {error}", "loss") from None
+        optimizer = _choice(message.get("optimizer", default.optimizer), OPTIMIZERS,
                             "optimizer")
         lr = _number(message.get("lr", default.lr), "lr")
         if lr <= 0.0:
@@ -503,20 +503,26 @@ class _Training:
     def __init__(self, settings: TrainingSettings) -> None:
         self.settings = settings
         self.loss_name = settings.loss_used
-        X, classes = _DATASETS[settings.dataset](settings.n, settings.seed, settings.classes)
+        X, classes = make_dataset(settings.dataset, settings.n, classes=settings.classes,
+                                  seed=settings.seed)
         self.X = X
         self.classes = classes
-        self.y = datasets.to_sign(classes) if LOSS_LABELS[self.loss_name] == "sign" else classes
-        outputs = settings.classes if self.loss_name == "cross_entropy" else 1
+        self.y = to_sign(classes) if LOSS_LABELS[self.loss_name] == "sign" else classes
+        outputs = outputs_for(self.loss_name, settings.classes)
         self.model = MLP(2, [*settings.hidden, outputs], settings.activation,
                          rng=random.Random(settings.seed))
-        params = self.model.parameters()
-        self.optimizer: Optimizer = (
-            Adam(params, lr=settings.lr) if settings.optimizer == "adam"
-            else SGD(params, lr=settings.lr)
-        )
+        self.optimizer: Optimizer = make_optimizer(settings.optimizer, self.model.parameters(),
+                                                   settings.lr)
         self.loss: list[float] = []
         self.accuracy: list[float] = []
+
+    def copy(self) -> _Training:
+        """A copy to train on: its own network, optimizer and history."""
+        twin = copy.copy(self)
+        # Copied together, so that the twin's optimizer moves the twin's parameters.
+        twin.model, twin.optimizer = copy.deepcopy((self.model, self.optimizer))
+        twin.loss, twin.accuracy = list(self.loss), list(self.accuracy)
+        return twin
 
     def train(self, steps: int) -> None:
         """`steps` steps of the package's own training step, on every point."""
@@ -664,34 +670,44 @@ class _Training:
 
 
 class Explorer:
-    """One page's state; `handle` answers its requests (see the module's doc)."""
+    """One page's state; `handle` answers its requests (see the module's doc).
+
+    A handler never changes the state in place: it makes a new graph or
+    training and stores it, so that `handle` can put the old one back if
+    the request fails, even after the handler has returned.
+    """
 
     def __init__(self) -> None:
         self._graph: _Graph | None = None
         self._training: _Training | None = None
 
     def handle(self, request: str) -> str:
-        """Answer one request (JSON text) with JSON text. Bad input, including
-        any math error it causes, is answered as a one-line error; the state
-        stays as it was."""
+        """Answer one request (JSON text) with JSON text. A request that fails,
+        for any reason, is answered as a one-line error and the state stays
+        as it was."""
+        state = self._graph, self._training
+        try:
+            answer = self._answer(request)
+            # Inside the try: a NaN or inf in an answer is an error, not invalid JSON.
+            return json.dumps({"ok": True, **answer}, allow_nan=False)
+        except Exception as error:
+            # Any error at all: the view waits for an answer to every request.
+            self._graph, self._training = state
+            return _error(error)
+
+    def _answer(self, request: str) -> Answer:
         try:
             message = json.loads(request)
         except ValueError as error:
-            return _error(RequestError(f"the request is not JSON: {error}"))
-        try:
-            if not isinstance(message, dict):
-                raise RequestError(f"a request must be a JSON object, got {request[:40]!r}")
-            kind = message.get("kind")
-            handler = self._handlers().get(kind) if isinstance(kind, str) else None
-            if handler is None:
-                known = ", ".join(self._handlers())
-                raise RequestError(f"unknown request kind {kind!r}; the kinds: {known}")
-            answer = handler(message)
-        except (ValueError, ArithmeticError) as error:
-            # ExpressionError and RequestError are ValueErrors; the engine's
-            # math errors (log of a negative number, overflow) ArithmeticErrors.
-            return _error(error)
-        return json.dumps({"ok": True, **answer}, allow_nan=False)
+            raise RequestError(f"the request is not JSON: {error}") from None
+        if not isinstance(message, dict):
+            raise RequestError(f"a request must be a JSON object, got {request[:40]!r}")
+        kind = message.get("kind")
+        handler = self._handlers().get(kind) if isinstance(kind, str) else None
+        if handler is None:
+            known = ", ".join(self._handlers())
+            raise RequestError(f"unknown request kind {kind!r}; the kinds: {known}")
+        return handler(message)
 
     def _handlers(self) -> dict[str, Callable[[dict[str, Any]], Answer]]:
         return {
@@ -746,10 +762,19 @@ class Explorer:
         return self._training.answer(boundary=True)
 
     def _train_step(self, message: dict[str, Any]) -> Answer:
-        training = self._need_training()
         steps = _whole(message.get("steps", 1), "steps", 1, 1000)
-        training.train(steps)
-        return training.answer(boundary=bool(message.get("boundary", True)))
+        training = self._need_training().copy()
+        try:
+            training.train(steps)
+            answer = training.answer(boundary=bool(message.get("boundary", True)))
+        except ArithmeticError as error:
+            # A number that overflows, in a step or in measuring its result.
+            raise RequestError(
+                f"training diverged after step {len(training.loss)}: {one_line(error)}. The "
+                f"learning rate {training.settings.lr:g} is probably too large: lower it, or "
+                "press Reset to start again", "lr") from error
+        self._training = training
+        return answer
 
     def _neuron(self, message: dict[str, Any]) -> Answer:
         training = self._need_training()
@@ -765,7 +790,14 @@ class Explorer:
 
 
 def _error(error: Exception) -> str:
+    """The answer to a failed request. Bad input (a ValueError: RequestError,
+    ExpressionError) and the engine's math errors (ArithmeticError) read as
+    the command line prints them; any other error, which should not happen,
+    names its type as well, for the learner to report it."""
     field = error.field if isinstance(error, RequestError) else None
-    return json.dumps({"ok": False, "error": {
-        "type": type(error).__name__, "message": one_line(error), "field": field,
-    }})
+    name = type(error).__name__
+    message = one_line(error)
+    if not isinstance(error, (ValueError, ArithmeticError)):
+        message = f"{name}: {message}" if message else name
+    return json.dumps({"ok": False, "error": {"type": name, "message": message,
+                                              "field": field}})

@@ -292,7 +292,8 @@ class Explanation:
 
     `total` is the sum over paths of the product of local derivatives (or,
     past `MAX_PATHS` paths, the node-by-node sum); `backward_grad` is what
-    `backward()` gives for wrt, for comparison.
+    `backward()` gives for wrt, for comparison; `on_the_way` holds every node
+    that a path goes through, wrt and root included.
     """
 
     def __init__(
@@ -314,7 +315,7 @@ class Explanation:
         self.path_count = path_count
         self.paths = paths
         self._trace = trace
-        self._on_the_way = on_the_way
+        self.on_the_way = on_the_way
         # Each edge's local derivative, as the trace read it (once per node).
         self._locals: dict[Edge, float] = {
             (step.node, i): edge.local for step in trace.steps for i, edge in enumerate(step.edges)
@@ -375,7 +376,7 @@ class Explanation:
         terms: dict[Value, list[tuple[str, str]]] = {}
         for step in self._trace.steps:
             for edge in step.edges:
-                if edge.child in self._on_the_way:
+                if edge.child in self.on_the_way:
                     symbol = self._symbol(self.root, step.node, latex) + times
                     symbol += self._symbol(step.node, edge.child, latex)
                     number = operand(format_number(step.upstream), latex) + times
@@ -383,7 +384,7 @@ class Explanation:
                     terms.setdefault(edge.child, []).append((symbol, number))
         lines = []
         for step in self._trace.steps:
-            if step.node not in self._on_the_way:
+            if step.node not in self.on_the_way:
                 continue
             left = f"{self._symbol(self.root, step.node, latex)} = "
             if step.node is not self.root:

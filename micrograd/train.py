@@ -10,33 +10,46 @@ measures a model without recording a graph. Both read the loss by name:
 
 With one output, a prediction is right when s and y have the same sign
 (s > 0 predicts class 1); with several, when the largest output is class y.
+
+The choices the command line and the explorer share are made here once:
+`default_loss` (the loss when none is chosen), `outputs_for` (the size of
+a model's last layer) and `make_optimizer` (an optimizer by name).
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from micrograd import losses
 from micrograd.engine import Value, no_grad, sum_values
-from micrograd.optim import Optimizer, _check_hyper
+from micrograd.optim import SGD, Adam, Optimizer, _check_hyper
 
 __all__ = [
+    "DEFAULT_LR",
     "LOSSES",
     "LOSS_LABELS",
+    "OPTIMIZERS",
     "History",
     "Model",
     "batch_loss",
+    "default_loss",
     "evaluate",
     "fit",
+    "make_optimizer",
+    "outputs_for",
     "train_step",
 ]
 
 # The labels (see datasets) that each loss expects.
 LOSS_LABELS = {"hinge": "sign", "mse": "sign", "bce": "index", "cross_entropy": "index"}
 LOSSES = tuple(LOSS_LABELS)
+
+# The optimizers by name, with the learning rate each gets unless told.
+DEFAULT_LR = {"sgd": 0.1, "adam": 0.01}
+OPTIMIZERS = tuple(DEFAULT_LR)
 
 _SCORE_LOSSES: dict[str, Callable[[Sequence[Value | float], Sequence[float]], Value]] = {
     "hinge": losses.hinge,
@@ -164,6 +177,49 @@ def train_step(
     total.backward()
     optimizer.step()
     return total.data, accuracy
+
+
+def default_loss(classes: int, outputs: int | None = None) -> str:
+    """The loss when none is chosen: hinge, on one score, for two classes;
+    cross_entropy, one output per class, for more. For a model that is
+    already built, its number of `outputs` decides instead."""
+    several = classes != 2 if outputs is None else outputs != 1
+    return "cross_entropy" if several else "hinge"
+
+
+def outputs_for(loss: str, classes: int) -> int:
+    """How many outputs a model trained with `loss` on `classes` classes has:
+    one per class for cross_entropy, else one score. ValueError, its message
+    starting with the loss's name, if the loss cannot separate that many."""
+    if loss not in LOSS_LABELS:
+        raise ValueError(f"outputs_for: unknown loss {loss!r}; choose one of {LOSSES}")
+    if classes < 2:
+        raise ValueError(f"{loss} needs at least 2 classes, got {classes}")
+    if loss == "cross_entropy":
+        return classes
+    if classes != 2:
+        raise ValueError(f"{loss} separates two classes; {classes} classes need cross_entropy")
+    return 1
+
+
+def make_optimizer(
+    name: str,
+    params: Iterable[Value],
+    lr: float | None = None,
+    momentum: float = 0.0,
+    weight_decay: float = 0.0,
+) -> Optimizer:
+    """The optimizer `name` (one of OPTIMIZERS) on `params`, at the learning
+    rate `lr` (default: DEFAULT_LR[name]). `momentum` is SGD's own."""
+    if name not in DEFAULT_LR:
+        raise ValueError(f"make_optimizer: unknown optimizer {name!r}; choose one of {OPTIMIZERS}")
+    lr = DEFAULT_LR[name] if lr is None else lr
+    if name == "adam":
+        if momentum != 0.0:
+            raise ValueError(f"momentum is for sgd; adam keeps its own running averages "
+                             f"(got momentum {momentum!r})")
+        return Adam(params, lr=lr, weight_decay=weight_decay)
+    return SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
 
 
 def _check_data(X: Sequence[Sequence[float]], y: Sequence[int], where: str) -> None:

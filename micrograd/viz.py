@@ -39,6 +39,7 @@ __all__ = [
     "Stepper",
     "draw_dot",
     "draw_frame",
+    "grad_field",
     "grid_axis",
     "inline_svg",
     "plot_decision_boundary",
@@ -124,6 +125,11 @@ def draw_dot(
     return graph
 
 
+def grad_field(grad: float | None) -> str:
+    """A node record's grad field: 'grad 0.5000', or 'grad ?' when not known yet."""
+    return "grad ?" if grad is None else f"grad {grad:.4f}"
+
+
 def _dot_statements(
     root: Value,
     rankdir: str,
@@ -150,7 +156,7 @@ def _dot_statements(
         fields = [names[node], f"data {node.data:.4f}"]
         if show_grad:
             grad = node.grad if grads is None else grads.get(node)
-            fields.append("grad ?" if grad is None else f"grad {grad:.4f}")
+            fields.append(grad_field(grad))
         records[node] = "{ " + " | ".join(_record_field(f) for f in fields) + " }"
         style = f" {_HIGHLIGHT_NODE}" if node in marked else ""
         lines.append(f'{ids[node]} [label="{records[node]}" shape=record{style}]')

@@ -17,9 +17,10 @@ from typing import Any
 import pytest
 from conftest import require_dot, require_module
 
-from micrograd import checkpoint, cli
+from micrograd import checkpoint, cli, datasets
 from micrograd.cli import build_parser, main
 from micrograd.nn import MLP
+from micrograd.train import LOSSES, OPTIMIZERS
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -130,11 +131,14 @@ def test_train_multiclass_with_adam_minibatches_and_an_output_folder(
         (["train", "--lr", "-1"], "SGD: lr must be finite, at least 0"),
         (["train", "--hidden", "4,x"], "expected a whole number, got 'x'"),
         (["train", "--noise", "-1"], "noise must be a finite number"),
-        (["train", "--dataset", "blobs", "--loss", "hinge"], "--loss hinge needs two classes"),
-        (["train", "--dataset", "xor", "--classes", "3"], "the xor dataset has two classes"),
+        (["train", "--dataset", "blobs", "--loss", "hinge"],
+         "--loss hinge separates two classes; 3 classes need cross_entropy"),
+        (["train", "--dataset", "xor", "--classes", "3"],
+         "--classes: the xor dataset has two classes, got 3"),
         (["train", "--dataset", "blobs", "--classes", "1", "--loss", "cross_entropy"],
          "cross_entropy needs at least 2 classes"),
-        (["train", "--optimizer", "adam", "--momentum", "0.9"], "--momentum is for sgd"),
+        (["train", "--optimizer", "adam", "--momentum", "0.9"],
+         "momentum is for sgd; adam keeps its own running averages (got momentum 0.9)"),
         (["train", "--batch-size", "500"], "--batch-size 500 is more than the 100 points"),
         (["eval"], "the following arguments are required: --model"),
     ],
@@ -229,6 +233,15 @@ def test_the_parser_holds_the_training_subcommands() -> None:
     parser = build_parser()
     commands = next(a for a in parser._actions if a.dest == "command")
     assert {"demo", "eval", "train"} <= set(commands.choices)  # type: ignore[arg-type]
+
+
+def test_the_choices_are_the_library_s_own() -> None:
+    commands = next(a for a in build_parser()._actions if a.dest == "command")
+    train = commands.choices["train"]  # type: ignore[index]
+    choices = {a.dest: a.choices for a in train._actions if a.choices is not None}
+    assert choices["dataset"] == tuple(datasets.DATASETS)
+    assert choices["optimizer"] == OPTIMIZERS and choices["loss"] == LOSSES
+    assert "default: 0.1 for sgd, 0.01 for adam" in train.format_help()
 
 
 def test_python_dash_m_micrograd_reports_a_missing_checkpoint(tmp_path: Path) -> None:
@@ -365,11 +378,14 @@ def test_a_special_file_in_the_out_folder_is_refused_before_training(
     assert f"--out {tmp_path / 'model.json'}: is a folder, not a regular file" in err
 
 
+# Each output option with a path inside a missing folder, and the folder the
+# error names: a file's folder (--save, -o), an output folder's parent (--out,
+# --frames). "{}" stands for the missing folder.
 MISSING_PARENT = {
-    "--save": ["train", "--steps", "1", "--save", "{}/m.json"],
-    "--out": ["train", "--steps", "1", "--out", "{}/run"],
-    "-o": ["graph", "x", "--set", "x=1", "-o", "{}/g.dot"],
-    "--frames": ["graph", "x", "--set", "x=1", "--frames", "{}/frames"],
+    "--save": (["train", "--steps", "1", "--save", "{}/m.json"], "{}"),
+    "--out": (["train", "--steps", "1", "--out", "{}/run"], "{}"),
+    "-o": (["graph", "x", "--set", "x=1", "-o", "{}/g.dot"], "{}"),
+    "--frames": (["graph", "x", "--set", "x=1", "--frames", "{}/frames"], "{}"),
 }
 
 
@@ -378,12 +394,11 @@ def test_every_output_refuses_a_missing_folder_the_same_way(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], option: str
 ) -> None:
     missing = tmp_path / "missing" / "deeper"
-    argv = [arg.replace("{}", str(missing)) for arg in MISSING_PARENT[option]]
-    status, out, err = run(capsys, *argv)
+    argv, named = MISSING_PARENT[option]
+    status, out, err = run(capsys, *[arg.replace("{}", str(missing)) for arg in argv])
     assert (status, out) == (2, "")
     assert err.startswith(f"micrograd: error: {option} {missing}/")
-    assert f"the folder {missing if option in ('--save', '-o') else missing} does not exist" \
-        in err
+    assert f"the folder {named.replace('{}', str(missing))} does not exist" in err
     assert os.listdir(tmp_path) == []  # no folder made
 
 
@@ -508,6 +523,34 @@ def test_an_expression_may_start_with_a_minus(
     assert "backward gives x.grad = " in out
     # The same as after --, argparse's own way to give an argument that starts with -.
     assert run(capsys, "explain", "--wrt", "x", "--set", *values, "--", expr) == (0, out, "")
+
+
+@pytest.mark.parametrize(
+    ("expr", "values"),
+    [("-out*w", ["out=1", "w=2"]), ("-h*x", ["h=3", "x=2"]), ("-hx", ["hx=2"]),
+     ("-x", ["x=2"]), ("-(x + y)", ["y=1", "x=2"])],
+)
+def test_an_expression_that_starts_like_an_option_is_an_expression(
+    capsys: pytest.CaptureFixture[str], expr: str, values: list[str]
+) -> None:
+    # -out*w is not -o with the value ut*w, nor -h*x the help: only -o and -h are options.
+    name = values[-1].partition("=")[0]
+    status, out, err = run(capsys, "explain", expr, "--set", *values, "--wrt", name)
+    assert (status, err) == (0, "")
+    assert f"backward gives {name}.grad = " in out
+    status, out, err = run(capsys, "graph", expr, "--set", *values)
+    assert (status, err) == (0, "") and out.startswith("digraph {")
+
+
+def test_the_dash_options_still_work(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    status, out, _err = run(capsys, "graph", "-o", str(tmp_path / "g.dot"), "-x", "--set", "x=1")
+    assert status == 0 and out == f"wrote {tmp_path / 'g.dot'}\n"
+    assert (tmp_path / "g.dot").read_text().startswith("digraph {")
+    for argv in (["-h"], ["graph", "-h"], ["graph", "-x", "-h"]):
+        status, out, _err = run(capsys, *argv)
+        assert status == 0 and out.startswith("usage: micrograd")
 
 
 def test_an_unknown_dash_option_is_still_reported(capsys: pytest.CaptureFixture[str]) -> None:

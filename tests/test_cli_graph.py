@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from conftest import require_dot, require_module
 
-from micrograd.commands_graph import add_graph_commands
+from micrograd import commands_graph, viz
+from micrograd.commands_graph import FRAMES_TIME_LIMIT, add_graph_commands
+from micrograd.viz import RENDER_TIMEOUT, RenderError
 
 NEURON = ["tanh(x1*w1 + x2*w2 + b)", "--set", "x1=2", "x2=0", "w1=-3", "w2=1",
           "b=6.8813735870195432"]
@@ -102,6 +104,69 @@ def test_graph_frames_show_local_derivatives_only_with_local_grads(
     run(["graph", *NEURON, "--frames", "local", "--local-grads"], capsys)
     assert ">&#45;3</text>" not in (tmp_path / "plain" / "step_01.svg").read_text()
     assert ">&#45;3</text>" in (tmp_path / "local" / "step_01.svg").read_text()
+
+
+class SlowDot:
+    """Graphviz's dot on a clock of its own: each graph takes `seconds`, and
+    a run past its time limit is stopped there, as viz stops the real one."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.now = 0.0
+        self.timeouts: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def run(self, source: str, format: str, engine: str, quiet: bool, timeout: float) -> bytes:
+        self.timeouts.append(timeout)
+        if self.seconds > timeout:
+            self.now += timeout
+            raise RenderError(f"Graphviz's {engine} took more than {timeout:g} s to lay out "
+                              "this graph and was stopped")
+        self.now += self.seconds
+        return b"<svg></svg>"
+
+
+def slow_dot(monkeypatch: pytest.MonkeyPatch, seconds: float) -> SlowDot:
+    require_module("graphviz")
+    dot = SlowDot(seconds)
+    monkeypatch.setattr(commands_graph, "time", dot)  # the clock of --frames' time limit
+    monkeypatch.setattr(viz, "_run_dot", dot.run)
+    return dot
+
+
+def test_frames_are_each_drawn_within_the_time_limit_of_one_graph(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dot = slow_dot(monkeypatch, seconds=1.0)
+    status, out, _err = run(["graph", *NEURON, "--frames", "frames"], capsys)
+    assert status == 0 and out == "wrote 10 frames and index.html to frames\n"
+    assert FRAMES_TIME_LIMIT > RENDER_TIMEOUT
+    assert dot.timeouts == [RENDER_TIMEOUT] * 10
+
+
+def test_frames_that_run_out_of_time_say_so(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Two frames take 50 of the 60 s; the third is stopped when the 60 s are up.
+    dot = slow_dot(monkeypatch, seconds=25.0)
+    status, out, err = run(["graph", *NEURON, "--frames", "frames"], capsys)
+    assert (status, out) == (1, "")
+    assert dot.timeouts == [RENDER_TIMEOUT, RENDER_TIMEOUT, FRAMES_TIME_LIMIT - 50.0]
+    assert err == (f"micrograd: error: --frames: drawing 2 of the 10 frames took more than "
+                   f"{FRAMES_TIME_LIMIT:g} s: use a smaller expression\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_frame_that_takes_too_long_by_itself_says_so(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slow_dot(monkeypatch, seconds=45.0)
+    status, _out, err = run(["graph", *NEURON, "--frames", "frames"], capsys)
+    assert status == 1
+    assert err == (f"micrograd: error: Graphviz's dot took more than {RENDER_TIMEOUT:g} s to "
+                   "lay out this graph and was stopped\n")
 
 
 def test_a_missing_dot_program_fails_in_one_line_and_keeps_the_old_file(

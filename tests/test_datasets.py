@@ -10,7 +10,17 @@ from typing import Any
 
 import pytest
 
-from micrograd.datasets import make_blobs, make_circles, make_moons, spiral, to_sign, xor
+from micrograd import datasets
+from micrograd.datasets import (
+    dataset_classes,
+    make_blobs,
+    make_circles,
+    make_dataset,
+    make_moons,
+    spiral,
+    to_sign,
+    xor,
+)
 
 # Each dataset with its number of classes under default arguments.
 DATASETS: dict[str, tuple[Callable[..., Any], int]] = {
@@ -115,3 +125,42 @@ def test_bad_arguments_raise_with_a_message(
 ) -> None:
     with pytest.raises(error, match=message):
         call()
+
+
+# -- by name ----------------------------------------------------------------------
+
+
+def test_the_table_names_every_dataset_with_its_classes() -> None:
+    assert {name: (d.make, d.classes) for name, d in datasets.DATASETS.items()} == DATASETS
+    assert [dataset_classes(name) for name in DATASETS] == [c for _m, c in DATASETS.values()]
+
+
+@pytest.mark.parametrize("name", list(DATASETS))
+def test_make_dataset_is_the_dataset_s_own_function(name: str) -> None:
+    make, _classes = DATASETS[name]
+    assert make_dataset(name, 31, seed=4) == make(n=31, seed=4)
+    assert make_dataset(name, 12, seed=4, noise=0.5) == make(n=12, seed=4, noise=0.5)
+    if name != "blobs":  # blobs has three classes, too many for ±1 labels
+        assert make_dataset(name, 12, seed=4, labels="sign") == make(n=12, seed=4, labels="sign")
+    # Asking for the number of classes it has anyway changes nothing.
+    assert make_dataset(name, 12, seed=4, classes=dataset_classes(name)) == make(n=12, seed=4)
+
+
+def test_the_classes_go_to_the_keyword_of_each_dataset() -> None:
+    assert make_dataset("blobs", 20, classes=4, seed=1) == make_blobs(n=20, centers=4, seed=1)
+    assert make_dataset("spiral", 20, classes=3, seed=1) == spiral(n=20, classes=3, seed=1)
+    assert dataset_classes("spiral", 5) == 5
+
+
+@pytest.mark.parametrize("name", ["moons", "circles", "xor"])
+def test_a_two_class_dataset_refuses_another_number_of_classes(name: str) -> None:
+    message = f"^the {name} dataset has two classes, got 3$"
+    with pytest.raises(ValueError, match=message):
+        dataset_classes(name, 3)
+    with pytest.raises(ValueError, match=message):
+        make_dataset(name, classes=3)
+
+
+def test_an_unknown_dataset_is_named() -> None:
+    with pytest.raises(ValueError, match="no dataset 'iris'; the datasets: moons, circles, "):
+        make_dataset("iris")

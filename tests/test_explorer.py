@@ -15,13 +15,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import micrograd
-from micrograd import MLP, SGD, datasets
-from micrograd.engine import Value
+from micrograd import MLP, SGD, Adam, datasets
+from micrograd.engine import Value, topological_order
 from micrograd.explorer import LESSONS, Explorer, parse_hash
 from micrograd.expression import evaluate
 from micrograd.formulas import format_number
+from micrograd.messages import one_line
 from micrograd.trace import explain, trace_backward
 from micrograd.train import fit, train_step
+from micrograd.viz import grad_field
 
 NEURON_HASH = "expr=tanh(x1*w1+x2*w2+b)&x1=2&x2=0&w1=-3&w2=1&b=6.8813735870195432"
 
@@ -158,6 +160,33 @@ def test_the_last_step_s_grad_fields_are_the_ones_to_dot_writes() -> None:
     assert records == answer["step"]["grads"]
 
 
+def test_the_first_step_seeds_the_root_with_its_symbol_bracketed() -> None:
+    explorer = Explorer()
+    ok(explorer, kind="open", hash="expr=-3")
+    start = ok(explorer, kind="step", index=0)["caption"]
+    assert start == "forward pass done: -3 = -3\nbackward starts at -3, seeded with ∂(-3)/∂(-3) = 1"
+    # As the root's own step writes it.
+    assert "∂(-3)/∂(-3) = 1" in ok(explorer, kind="step", index=1)["caption"]
+
+
+def test_the_grad_fields_are_viz_s() -> None:
+    assert (grad_field(None), grad_field(0.5), grad_field(-2.0)) == (
+        "grad ?", "grad 0.5000", "grad -2.0000")
+
+
+def test_a_node_s_paths_are_the_nodes_explain_goes_through() -> None:
+    explorer = Explorer()
+    answer = ok(explorer, kind="open", hash="lesson=two-layer")
+    root, leaves = direct(answer["expr"], {v["name"]: v["value"] for v in answer["variables"]})
+    ids = {v["name"]: v["id"] for v in answer["variables"]}
+    order = topological_order(root)
+    for name in ("b1", "y"):
+        through = explain(root, leaves[name]).on_the_way
+        node = ok(explorer, kind="node", id=ids[name])
+        assert {f"v{i}" for i, n in enumerate(order) if n in through} == {
+            n for n in node["paths"]["nodes"] if not n.endswith("_op")}
+
+
 def test_a_leaf_s_node_info_holds_explain_and_its_paths() -> None:
     explorer = Explorer()
     ok(explorer, kind="open", hash="lesson=reused")
@@ -287,6 +316,45 @@ def test_an_error_of_several_lines_comes_out_as_one(monkeypatch: pytest.MonkeyPa
                      "field": None}
 
 
+@pytest.mark.parametrize("error", [KeyError("v9"), RecursionError("maximum recursion depth "
+                                   "exceeded"), MemoryError(), TypeError("bad\nthing")])
+def test_any_exception_is_answered_in_one_line_and_changes_nothing(
+    monkeypatch: pytest.MonkeyPatch, error: Exception
+) -> None:
+    explorer = Explorer()
+    before = ok(explorer, kind="open", hash=NEURON_HASH)
+
+    def fail(*args: object) -> None:
+        raise error
+
+    # A bug in a handler, or in what it calls, reaches the view as an answer,
+    # naming the error's type, so the page never waits for one that never comes.
+    monkeypatch.setattr("micrograd.explorer._Graph.answer", fail)
+    answer = refused(explorer, kind="set", expr="x * y")
+    name = type(error).__name__
+    assert answer["type"] == name and answer["field"] is None
+    assert answer["message"] == (f"{name}: {one_line(error)}" if str(error) else name)
+    monkeypatch.undo()
+    assert ok(explorer, kind="set", values={})["hash"] == before["hash"]
+
+
+def test_an_answer_that_is_not_json_is_refused_and_changes_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    explorer = Explorer()
+    before = ok(explorer, kind="open", hash=NEURON_HASH)
+    real = micrograd.explorer._Graph.answer
+
+    def with_nan(graph: Any) -> dict[str, Any]:
+        return {**real(graph), "value": math.nan}
+
+    monkeypatch.setattr("micrograd.explorer._Graph.answer", with_nan)
+    answer = refused(explorer, kind="set", expr="x1 * w1")
+    assert answer["type"] == "ValueError" and "JSON" in answer["message"]
+    monkeypatch.undo()
+    assert ok(explorer, kind="set", values={})["hash"] == before["hash"]
+
+
 INJECTIONS = [
     "__import__('os').system('touch /tmp/pwned')",
     "exec('import micrograd; micrograd.PWNED = 1')",
@@ -329,6 +397,38 @@ def test_training_steps_are_fit_s_steps() -> None:
     X, y = datasets.make_moons(n=100, seed=1337, labels="sign")
     model = MLP(2, [8, 1], rng=random.Random(1337))
     history = fit(model, X, y, SGD(model.parameters(), lr=0.2), loss="hinge", steps=6)
+    assert answer["history"] == {"loss": history.loss, "accuracy": history.accuracy}
+
+
+def test_a_diverging_request_changes_nothing_and_says_what_to_do() -> None:
+    # With this learning rate the network after three steps overflows.
+    settings = {"kind": "train_setup", "dataset": "moons", "loss": "mse", "lr": 1e6}
+    explorer, twin = Explorer(), Explorer()
+    for model in (explorer, twin):
+        ok(model, **settings)
+        for _ in range(2):
+            ok(model, kind="train_step", steps=1)
+    for steps in (50, 1):  # failing in a step, and in measuring the result of the last
+        error = refused(explorer, kind="train_step", steps=steps)
+        assert error["type"] == "RequestError" and error["field"] == "lr"
+        assert error["message"].startswith("training diverged after step 3: dot: the result "
+                                           "inf from inputs (")
+        assert error["message"].endswith(". The learning rate 1e+06 is probably too large: "
+                                         "lower it, or press Reset to start again")
+    # The network, its optimizer and its history are those of the last answer.
+    neuron = {"kind": "neuron", "layer": 0, "index": 0, "sample": 3}
+    assert ok(explorer, **neuron) == ok(twin, **neuron)
+    assert "network after 2 steps" in ok(explorer, **neuron)["note"]
+
+
+def test_training_in_several_requests_is_one_run_of_fit() -> None:
+    explorer = Explorer()
+    ok(explorer, kind="train_setup", dataset="xor", hidden="4", optimizer="adam", lr=0.05)
+    for steps in (1, 3, 2):
+        answer = ok(explorer, kind="train_step", steps=steps, boundary=False)
+    X, y = datasets.xor(n=100, seed=1337, labels="sign")
+    model = MLP(2, [4, 1], rng=random.Random(1337))
+    history = fit(model, X, y, Adam(model.parameters(), lr=0.05), steps=6)
     assert answer["history"] == {"loss": history.loss, "accuracy": history.accuracy}
 
 

@@ -17,11 +17,32 @@ from test_trace import random_graphs
 
 from micrograd.engine import Value, topological_order
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+REPOSITORY = Path(__file__).resolve().parent.parent
+README = REPOSITORY / "README.md"
 
 
 def python_blocks() -> list[str]:
     return re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+
+
+def shell_command(comment: str) -> str:
+    """The command of the README's shell example that starts with `# comment`."""
+    blocks = re.findall(r"```bash\n# (.*?)\n(.*?)\n```", README.read_text(encoding="utf-8"), re.S)
+    (command,) = [command for said, command in blocks if said.startswith(comment)]
+    return str(command)
+
+
+def test_ci_runs_the_readme_s_test_command() -> None:
+    command = shell_command("run the whole test suite")
+    assert command.endswith("-m pytest")
+    assert command in (REPOSITORY / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+
+
+def test_the_folders_the_readme_s_commands_write_are_ignored_by_git() -> None:
+    ignored = (REPOSITORY / ".gitignore").read_text(encoding="utf-8").splitlines()
+    (site,) = re.findall(r"micrograd site (\w+)", shell_command("open the backprop explorer"))
+    assert f"/{site}/" in ignored
+    assert "micrograd-demo/" in ignored  # where `micrograd demo` writes by default
 
 
 def block_with(text: str) -> str:

@@ -125,6 +125,21 @@ def test_a_failed_build_leaves_nothing_that_looks_complete(
     assert (tmp_path / "site" / "micrograd-site.json").is_file()
 
 
+def test_a_build_that_fails_exits_1_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    node_modules = require_node_modules()
+
+    def disk_full() -> tuple[str, bytes]:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(commands_site, "build_wheel", disk_full)
+    # A run that fails is 1, as for every command; a usage problem stays 2.
+    assert main(["site", str(tmp_path / "site"), "--node-modules", str(node_modules)]) == 1
+    assert capsys.readouterr().err == "micrograd: error: [Errno 28] No space left on device\n"
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_folder_of_other_files_is_not_overwritten(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

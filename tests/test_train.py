@@ -14,7 +14,16 @@ from micrograd.datasets import make_blobs, make_moons
 from micrograd.engine import Value
 from micrograd.nn import MLP
 from micrograd.optim import SGD, Adam
-from micrograd.train import batch_loss, evaluate, fit
+from micrograd.train import (
+    DEFAULT_LR,
+    OPTIMIZERS,
+    batch_loss,
+    default_loss,
+    evaluate,
+    fit,
+    make_optimizer,
+    outputs_for,
+)
 
 
 def classic_losses(model: MLP, X: list[list[float]], y: list[int], steps: int) -> list[float]:
@@ -193,3 +202,45 @@ def test_points_and_labels_must_pair_up() -> None:
         fit(model, [[0.0, 1.0], [1.0, 0.0]], [1], SGD(model.parameters(), lr=0.1))
     with pytest.raises(ValueError, match="batch_loss: needs points and one label each"):
         batch_loss(model, [], [])
+
+
+# -- the choices the command line and the explorer share ----------------------------
+
+
+def test_the_default_loss_follows_the_classes_or_the_model_s_outputs() -> None:
+    assert [default_loss(c) for c in (2, 3, 4)] == ["hinge", "cross_entropy", "cross_entropy"]
+    # A built model decides by its outputs: two logits for two classes is cross_entropy.
+    assert default_loss(2, outputs=2) == "cross_entropy"
+    assert default_loss(3, outputs=1) == "hinge"
+
+
+def test_outputs_for_each_loss_and_number_of_classes() -> None:
+    assert [outputs_for(loss, 2) for loss in ("hinge", "mse", "bce")] == [1, 1, 1]
+    assert outputs_for("cross_entropy", 2) == 2 and outputs_for("cross_entropy", 5) == 5
+    with pytest.raises(ValueError, match="^hinge separates two classes; 3 classes need "
+                       "cross_entropy$"):
+        outputs_for("hinge", 3)
+    for loss in ("cross_entropy", "mse"):
+        with pytest.raises(ValueError, match=f"^{loss} needs at least 2 classes, got 1$"):
+            outputs_for(loss, 1)
+    with pytest.raises(ValueError, match="outputs_for: unknown loss 'l1'"):
+        outputs_for("l1", 2)
+
+
+def test_make_optimizer_by_name() -> None:
+    params = [Value(1.0), Value(2.0)]
+    assert OPTIMIZERS == ("sgd", "adam")
+    for name, kind in (("sgd", SGD), ("adam", Adam)):
+        optimizer = make_optimizer(name, params)
+        assert type(optimizer) is kind and optimizer.lr == DEFAULT_LR[name]
+        assert optimizer.params == params
+    sgd = make_optimizer("sgd", params, lr=0.5, momentum=0.9, weight_decay=0.01)
+    assert isinstance(sgd, SGD)
+    assert (sgd.lr, sgd.momentum, sgd.weight_decay) == (0.5, 0.9, 0.01)
+    adam = make_optimizer("adam", params, lr=0.2, weight_decay=0.1)
+    assert isinstance(adam, Adam) and (adam.lr, adam.weight_decay) == (0.2, 0.1)
+    with pytest.raises(ValueError, match=r"^momentum is for sgd; adam keeps its own running "
+                       r"averages \(got momentum 0.9\)$"):
+        make_optimizer("adam", params, momentum=0.9)
+    with pytest.raises(ValueError, match="make_optimizer: unknown optimizer 'rmsprop'"):
+        make_optimizer("rmsprop", params)
