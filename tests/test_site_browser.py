@@ -71,13 +71,15 @@ def browser() -> Iterator[Any]:
 
 
 class Watched:
-    """A page, and everything it did that a test must not allow: a request to
-    another host, an error on the console, an uncaught exception."""
+    """A page, every URL it (or its worker) requested, and everything it did
+    that a test must not allow: a request to another host, an error on the
+    console, an uncaught exception."""
 
     def __init__(self, browser: Any, site_url: str, width: int = 1280) -> None:
         self.context = browser.new_context(viewport={**DESKTOP, "width": width})
         self.page = self.context.new_page()
         self.problems: list[str] = []
+        self.requests: list[str] = []
         self.site_url = site_url
         self.context.on("request", self._request)
         self.context.on("page", self._watch)
@@ -88,12 +90,21 @@ class Watched:
         page.on("pageerror", lambda e: self.problems.append(f"uncaught: {e}"))
 
     def _request(self, request: Any) -> None:
+        self.requests.append(request.url)
         if not request.url.startswith((self.site_url, "data:", "blob:")):
             self.problems.append(f"request outside 127.0.0.1: {request.url}")
 
     def open(self, path: str) -> Any:
+        """Open a page of the site and wait until it is ready: Python loaded
+        (the worker fetching Pyodide and the wheel from this site, and nothing
+        from any other host) without an error."""
         self.page.goto(self.site_url + path)
         self.page.wait_for_selector("body[data-ready=true]", timeout=READY)
+        assert self.problems == []
+        ours = [url.removeprefix(self.site_url) for url in self.requests
+                if url.startswith(self.site_url)]
+        assert "vendor/pyodide/pyodide.asm.wasm" in ours
+        assert any(re.fullmatch(r"micrograd-[^/]+\.whl", path) for path in ours), ours
         return self.page
 
     def go(self, link: str) -> Any:
