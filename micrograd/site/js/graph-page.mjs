@@ -94,7 +94,6 @@ async function show(answer, opened) {
   history.replaceState(null, "", `#${answer.hash}`);
   controls.show(answer);
   view = await drawGraph(container, answer.dot, pick);
-  performance.mark("graph-drawn");
   if (fresh || stepper.index >= answer.count) applyStep(answer.step);
   else await showStep(stepper.index);
   await pick(fresh ? null : picked);
