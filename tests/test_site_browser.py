@@ -177,6 +177,17 @@ def caption_lines(page: Any) -> list[str]:
     return [line.strip() for line in page.locator("#caption p").all_inner_texts()]
 
 
+# The model's worker failing: every request is answered as its failure, as
+# the worker answers one it cannot run (Pyodide out of memory, say).
+BREAK_WORKER = """() => {
+    window.workingPost = Worker.prototype.postMessage;
+    Worker.prototype.postMessage = function (message) {
+        setTimeout(() => this.onmessage({ data: { id: message.id, error: "out of memory" } }));
+    };
+}"""
+MEND_WORKER = "() => { Worker.prototype.postMessage = window.workingPost; }"
+
+
 def neuron_expected(values: dict[str, float]) -> tuple[str, dict[str, tuple[float, float]]]:
     """What the package itself computes: the output's text and each variable's numbers."""
     root, leaves = evaluate(NEURON, values)
@@ -401,6 +412,25 @@ def test_typing_an_expression_draws_its_graph(graph: GraphPage) -> None:
     assert table(page) == {"x1": (2.0, 1.0), "y": (1.0, 3.0)}
 
 
+def test_a_failed_request_is_shown_in_place_and_the_page_goes_on(graph: GraphPage) -> None:
+    page = graph.go("index.html#lesson=neuron")
+    box = page.locator("#expr")
+    page.evaluate(BREAK_WORKER)
+    try:
+        box.fill("x1 + 1")
+        box.press("Enter")
+        page.wait_for_function("document.getElementById('expr-error').textContent"
+                               ".includes('out of memory')", timeout=5_000)
+        assert box.get_attribute("aria-invalid") == "true"
+    finally:
+        page.evaluate(MEND_WORKER)
+    box.fill("x1 + 2")
+    box.press("Enter")
+    page.wait_for_function("document.getElementById('output').textContent"
+                           ".startsWith('o = x1 + 2 = 4')", timeout=5_000)
+    assert page.locator("#expr-error").is_hidden()
+
+
 # -- the training page --------------------------------------------------------------
 
 
@@ -511,3 +541,22 @@ def test_three_classes_train_with_cross_entropy_in_three_colours(training: Watch
     assert page.get_attribute("select[name=loss]", "aria-invalid") is not None
     page.select_option("select[name=loss]", "")
     error.wait_for(state="hidden")
+
+
+def test_a_failed_training_step_pauses_and_says_why(training: Watched) -> None:
+    page = training.page
+    error = page.locator("#settings-error")
+    page.evaluate(BREAK_WORKER)
+    try:
+        page.click("#train")
+        error.wait_for(state="visible", timeout=5_000)
+        assert "out of memory" in error.inner_text()
+        assert page.inner_text("#train") == "Train"
+        assert page.get_attribute("#train", "aria-pressed") == "false"
+    finally:
+        page.evaluate(MEND_WORKER)
+    steps = int(page.inner_text("#progress").split()[1])
+    page.click("#step-once")
+    page.wait_for_function(f"document.getElementById('progress').textContent"
+                           f".startsWith('step {steps + 1} ')", timeout=5_000)
+    assert error.is_hidden()

@@ -36,7 +36,8 @@ const rankdir = "TB";
 
 async function start() {
   if (!(await started(model, status))) return;
-  controls.setLessons((await model.request({ kind: "lessons" })).lessons);
+  const lessons = await model.request({ kind: "lessons" });
+  if (lessons.ok) controls.setLessons(lessons.lessons);
   await open(location.hash);
   window.addEventListener("hashchange", () => open(location.hash));
   document.body.dataset.ready = "true";
@@ -45,7 +46,7 @@ async function start() {
 async function open(hash) {
   const answer = await model.request({ kind: "open", hash, rankdir });
   if (!answer.ok) {
-    controls.showError(answer.error);
+    failed(answer.error);
     if (!view) await model.request({ kind: "open", hash: "", rankdir }).then((a) => a.ok && show(a, true));
     return;
   }
@@ -67,19 +68,26 @@ function change(update) {
 
 async function flush() {
   busy = true;
-  while (pending) {
-    const update = pending;
-    pending = null;
-    const message = { kind: "set", values: update.values };
-    if (update.expr !== undefined) message.expr = update.expr;
-    const answer = await model.request(message);
-    if (answer.ok) await show(answer, false);
-    else {
-      controls.showError(answer.error);
-      container.classList.add("stale");
+  try {
+    while (pending) {
+      const update = pending;
+      pending = null;
+      const message = { kind: "set", values: update.values };
+      if (update.expr !== undefined) message.expr = update.expr;
+      const answer = await model.request(message);
+      if (answer.ok) await show(answer, false);
+      else failed(answer.error);
     }
+  } finally {
+    busy = false; // whatever happened, the next change is sent
   }
-  busy = false;
+}
+
+// An error goes next to the input it concerns; what is shown is faded, as
+// the last good input gave it.
+function failed(error) {
+  controls.showError(error);
+  container.classList.add("stale");
 }
 
 let shownExpr = null;
@@ -103,6 +111,7 @@ async function show(answer, opened) {
 async function showStep(index) {
   const step = await model.request({ kind: "step", index });
   if (step.ok) applyStep(step);
+  else failed(step.error);
 }
 
 function applyStep(step) {
@@ -122,7 +131,10 @@ async function pick(id) {
     return;
   }
   const node = await model.request({ kind: "node", id });
-  if (!node.ok) return pick(null);
+  if (!node.ok) {
+    failed(node.error);
+    return pick(null);
+  }
   info.title.textContent = `${node.name}: ${node.op === "leaf" ? "a leaf" : `op ${node.op}`}, ` +
     `data ${node.value}, grad ${node.grad}`;
   info.formula.textContent = node.formula ? `${node.name} = ${node.formula}` : "";

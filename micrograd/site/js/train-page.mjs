@@ -81,13 +81,28 @@ async function step() {
     pause();
     return showError(answer.error);
   }
+  // An error about a setting stays until the setting is fixed; any other
+  // (the worker failing) is over once a step works again.
+  if (!form.querySelector("[aria-invalid]")) showError(null);
   show(answer);
 }
 
+// Train until paused, one request at a time. Pausing and training again
+// before the request out is answered continues this loop, never starts a
+// second one.
+let looping = false;
+
 async function run() {
-  while (running) {
-    await step();
-    await new Promise(requestAnimationFrame);
+  if (looping) return;
+  looping = true;
+  try {
+    while (running) {
+      await step();
+      await new Promise(requestAnimationFrame);
+    }
+  } finally {
+    looping = false;
+    pause(); // whatever stopped the loop, the button says Train again
   }
 }
 
