@@ -173,6 +173,23 @@ def smallest_graph_text(page: Any) -> float:
     }"""))
 
 
+def spoken_nodes_match_the_screen(page: Any) -> bool:
+    """Whether every node's accessible name says what the node shows."""
+    return bool(page.evaluate("""() => [...document.querySelectorAll('#graph g.node')].every(
+        (g) => g.getAttribute('aria-label') === 'node ' + [...g.querySelectorAll('text')]
+            .map((t) => t.textContent).join(', '))"""))
+
+
+def focused_node(page: Any) -> str | None:
+    """The DOT id of the graph node that has the keyboard's focus."""
+    return page.evaluate(  # type: ignore[no-any-return]
+        "document.activeElement.closest('#graph g.node')?.querySelector('title').textContent")
+
+
+def tab_stops(page: Any, box: str) -> int:
+    return int(page.locator(f"{box} [tabindex='0']").count())
+
+
 def caption_lines(page: Any) -> list[str]:
     return [line.strip() for line in page.locator("#caption p").all_inner_texts()]
 
@@ -290,10 +307,11 @@ def test_stepping_forward_and_back_shows_each_chain_rule_step(graph: GraphPage) 
     assert caption_lines(page) == ["forward pass done: o = 0.707107",
                                    "backward starts at o, seeded with ∂o/∂o = 1"]
     assert all(t == "grad ?" for t in graph_texts(page) if t.startswith("grad"))
+    assert spoken_nodes_match_the_screen(page)  # "grad ?" to a screen reader too
     shapes = ("[...document.querySelectorAll('#graph svg polygon')]"
               ".map(p => p.getAttribute('points'))")
     layout = page.evaluate(shapes)
-    page.locator("#graph").click(position={"x": 5, "y": 5})  # the page, not a box, has focus
+    page.focus("#step-next")  # the stepper takes the keys
     for k, caption in enumerate(captions, start=1):
         page.keyboard.press("ArrowRight")
         page.wait_for_function(f"document.getElementById('step-count').textContent"
@@ -312,6 +330,7 @@ def test_stepping_forward_and_back_shows_each_chain_rule_step(graph: GraphPage) 
                 "(x1 * w1 + x2 * w2 + b).grad += 0.5 × 1 = 0.5",
             ]
         if k == 3:
+            assert spoken_nodes_match_the_screen(page)
             graph.screenshot("graph-neuron-step-3")
     for k in range(len(captions) - 1, 0, -1):
         page.click("#step-prev")
@@ -335,15 +354,62 @@ def test_a_clicked_leaf_shows_explain_and_its_paths(graph: GraphPage) -> None:
     assert page.locator("#graph g.edge.on-path").count() == 7
     assert page.locator("#node-info").is_visible() and page.locator("#graph").is_visible()
     graph.screenshot("graph-reused-leaf-a-paths")
-    # By keyboard alone: Tab to the node a+b's op and press Enter.
-    page.locator("#graph g.node", has=page.locator("title", has_text=re.compile("^v3_op$"))).focus()
+    # By keyboard alone: one Tab from the expression box reaches the graph, on
+    # the node last clicked; the arrow keys go to a+b's op, and Enter opens it.
+    page.focus("#expr")
+    page.keyboard.press("Tab")
+    assert focused_node(page) == "v0" and tab_stops(page, "#graph") == 1
+    step_count = page.inner_text("#step-count")
+    nodes = page.locator("#graph g.node").count()
+    page.keyboard.press("Home")
+    for _ in range(nodes):
+        if focused_node(page) == "v3_op":
+            break
+        page.keyboard.press("ArrowDown")
+    assert focused_node(page) == "v3_op" and tab_stops(page, "#graph") == 1
     page.keyboard.press("Enter")
     page.wait_for_function("document.getElementById('node-title').textContent.startsWith('a + b')")
     assert page.inner_text("#node-formula") == "a + b = a + b"
     assert page.locator("#node-locals li").all_inner_texts() == [
         "∂(a + b)/∂a = 1", "∂(a + b)/∂b = 1"]
+    assert page.inner_text("#step-count") == step_count  # the keys moved focus, not the step
+    # One more Tab leaves the graph for the stepper, and Shift+Tab comes back.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "step-first"
+    page.keyboard.press("Shift+Tab")
+    assert focused_node(page) == "v3_op"
     page.keyboard.press("Escape")
     assert page.locator("#node-info").is_hidden()
+
+
+def test_the_arrow_keys_step_on_the_stepper_and_scroll_the_page_elsewhere(graph: GraphPage
+                                                                        ) -> None:
+    page = graph.go("index.html#lesson=neuron")
+    page.set_viewport_size(PHONE)  # a page, and a graph in its box, taller than the window
+    count = int(page.inner_text("#step-count").split()[-1])
+    # Nothing focused: the keys scroll what was clicked last (the graph's box,
+    # then the page), and do not step.
+    page.locator("#graph").click(position={"x": 3, "y": 3})
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("End")
+    page.wait_for_function("document.getElementById('graph').scrollTop > 0", timeout=5_000)
+    page.click("h1")
+    page.keyboard.press("End")
+    page.wait_for_function("window.scrollY > 0", timeout=5_000)
+    # On the stepper they step: one back from the end (so the left arrow
+    # before did not step), then to either end.
+    page.focus("#step-prev")
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function(f"document.getElementById('step-count').textContent"
+                           f" === 'backward step {count - 1} of {count}'")
+    page.keyboard.press("Home")
+    page.wait_for_function(f"document.getElementById('step-count').textContent"
+                           f" === 'forward done, backward: 0 of {count} steps'")
+    # The button pressed is now disabled: the slider has the focus, and the keys.
+    assert page.evaluate("document.activeElement.id") == "step"
+    page.keyboard.press("End")
+    page.wait_for_function(f"document.getElementById('step-count').textContent"
+                           f" === 'backward step {count} of {count}'")
 
 
 def test_an_injection_in_the_box_is_refused_and_runs_nothing(graph: GraphPage) -> None:
@@ -507,11 +573,19 @@ def test_a_hidden_neuron_opens_where_it_fires_or_on_the_learner_s_sample(
     training.screenshot("graph-hidden-neuron")
     training.page = opened_page
     neuron.close()
-    # The learner's own sample is kept.
+    # The learner's own sample is kept. By keyboard: the network is one Tab
+    # stop after the sample's box, the arrow keys go from neuron to neuron.
     page.fill("#sample", "7")
     page.locator("#sample").press("Enter")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Home")
+    for _ in range(3):
+        page.keyboard.press("ArrowDown")
+    assert tab_stops(page, "#network") == 1
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == (
+        "open the graph of hidden layer 1, neuron 4 (relu)")
     with training.context.expect_page() as opened:
-        page.locator("#network .neuron").nth(3).click()
+        page.keyboard.press("Enter")
     opened.value.close()
     page.wait_for_function("document.getElementById('neuron-note').textContent"
                            ".includes('on sample 7:')")

@@ -3,7 +3,8 @@
 // worker, so the page stays responsive) and watches the decision boundary
 // and the loss move. A hidden neuron opens its graph on the graph page.
 import { pyodideTransport, started } from "./transport.mjs";
-import { drawBoundary, drawHistory, drawLegend, drawNetwork } from "./plots.mjs";
+import { drawBoundary, drawHistory, drawLegend } from "./plots.mjs";
+import { drawNetwork } from "./network-view.mjs";
 
 const status = document.getElementById("status");
 const form = document.getElementById("settings");
