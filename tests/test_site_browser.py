@@ -284,6 +284,30 @@ def test_dragging_w1_s_slider_recomputes_everything(graph: GraphPage) -> None:
     assert f"w1={number.input_value()}&" in page.url  # the link holds the new value
 
 
+def test_a_slider_let_go_off_it_or_cancelled_follows_the_model_again(graph: GraphPage) -> None:
+    page = graph.go("index.html#lesson=neuron")
+    row = page.locator('.variable[data-name="w1"]')
+    slider, number = row.locator("input[type=range]"), row.locator("input[type=number]")
+
+    def set_by_the_box(value: str) -> None:
+        number.fill(value)
+        number.press("Enter")
+        page.wait_for_function(f"document.querySelector('.variable[data-name=w1] "
+                               f"input[type=range]').value === '{value}'", timeout=5_000)
+
+    # Dragged, then let go over the page's header.
+    box = slider.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2, 5, steps=4)
+    page.mouse.up()
+    set_by_the_box("2")
+    # A touch the browser takes over for scrolling: pointerdown, then pointercancel.
+    slider.dispatch_event("pointerdown")
+    slider.dispatch_event("pointercancel")
+    set_by_the_box("-1")
+
+
 def test_typing_a_number_recomputes_too(graph: GraphPage) -> None:
     page = graph.go("index.html#lesson=neuron")
     box = page.locator('.variable[data-name="x2"] input[type=number]')

@@ -15,7 +15,13 @@ export class Controls {
     this.lessonText = document.getElementById("lesson-text");
     this.note = document.getElementById("note");
     this.lessons = document.getElementById("lessons");
+    // The slider being dragged, which the model's answers do not move. The
+    // drag ends wherever the pointer is let go, or when the browser takes a
+    // touch over (to scroll, say).
     this.dragging = null;
+    for (const end of ["pointerup", "pointercancel"]) {
+      window.addEventListener(end, () => { this.dragging = null; });
+    }
     let typing;
     this.expr.addEventListener("input", () => {
       clearTimeout(typing);
@@ -96,7 +102,6 @@ export class Controls {
     error.id = `error-${variable.name}`;
     box.setAttribute("aria-describedby", error.id);
     slider.addEventListener("pointerdown", () => { this.dragging = slider; });
-    slider.addEventListener("pointerup", () => { this.dragging = null; });
     slider.addEventListener("input", () => {
       box.value = slider.value;
       this.onChange({ values: { [variable.name]: slider.value } });
