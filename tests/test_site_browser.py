@@ -567,6 +567,10 @@ def test_the_training_page_reaches_100_percent_on_two_moons(training: Watched) -
     assert loss[0] == steps[0] == 0 and steps[-1] >= int(progress[1])
     assert len(loss) >= 3 and loss[-1] >= float(progress[2])
     assert page.locator("#boundary-legend").inner_text().startswith("● class 0 ■ class 1 ·")
+    # A weight's sign is told by more than colour: a negative one is dashed.
+    dashes = page.evaluate("""() => Object.fromEntries(['positive', 'negative'].map((sign) => [
+        sign, getComputedStyle(document.querySelector(`#network line.${sign}`)).strokeDasharray]))""")
+    assert dashes["positive"] == "none" and dashes["negative"] != "none"
     training.screenshot("train-moons-desktop")
     page.set_viewport_size(PHONE)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
