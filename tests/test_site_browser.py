@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -205,6 +206,25 @@ BREAK_WORKER = """() => {
 MEND_WORKER = "() => { Worker.prototype.postMessage = window.workingPost; }"
 
 
+# What a screen reader hears from now on: each live region's text as it changes.
+LISTEN = """() => {
+    if (window.heard === undefined) {
+        for (const region of document.querySelectorAll('[aria-live], [role=alert], [role=status]')) {
+            new MutationObserver(() => {
+                const text = region.textContent.trim();
+                if (text && !region.hidden) window.heard.push(text);
+            }).observe(region, { childList: true, subtree: true, characterData: true,
+                                 attributes: true });
+        }
+    }
+    window.heard = [];
+}"""
+
+
+def heard(page: Any) -> list[str]:
+    return list(page.evaluate("window.heard"))
+
+
 def neuron_expected(values: dict[str, float]) -> tuple[str, dict[str, tuple[float, float]]]:
     """What the package itself computes: the output's text and each variable's numbers."""
     root, leaves = evaluate(NEURON, values)
@@ -336,10 +356,14 @@ def test_stepping_forward_and_back_shows_each_chain_rule_step(graph: GraphPage) 
               ".map(p => p.getAttribute('points'))")
     layout = page.evaluate(shapes)
     page.focus("#step-next")  # the stepper takes the keys
+    page.evaluate(LISTEN)
     for k, caption in enumerate(captions, start=1):
         page.keyboard.press("ArrowRight")
         page.wait_for_function(f"document.getElementById('step-count').textContent"
                                f" === 'backward step {k} of {len(captions)}'")
+        # A screen reader hears the caption too, a line at a time.
+        page.wait_for_function(f"window.heard.length === {k}")
+        assert heard(page)[-1] == caption.replace("\n", ". ")
         # The caption's lines, each local derivative with what it adds below it.
         assert caption_lines(page) == [part for line in caption.split("\n")
                                        for part in line.split("; ")]
@@ -391,11 +415,15 @@ def test_a_clicked_leaf_shows_explain_and_its_paths(graph: GraphPage) -> None:
             break
         page.keyboard.press("ArrowDown")
     assert focused_node(page) == "v3_op" and tab_stops(page, "#graph") == 1
+    page.evaluate(LISTEN)
     page.keyboard.press("Enter")
     page.wait_for_function("document.getElementById('node-title').textContent.startsWith('a + b')")
     assert page.inner_text("#node-formula") == "a + b = a + b"
     assert page.locator("#node-locals li").all_inner_texts() == [
         "∂(a + b)/∂a = 1", "∂(a + b)/∂b = 1"]
+    page.wait_for_function("window.heard.length > 0")
+    assert heard(page) == [". ".join([page.inner_text("#node-title"), "a + b = a + b",
+                                      "∂(a + b)/∂a = 1", "∂(a + b)/∂b = 1"])]
     assert page.inner_text("#step-count") == step_count  # the keys moved focus, not the step
     # One more Tab leaves the graph for the stepper, and Shift+Tab comes back.
     page.keyboard.press("Tab")
@@ -492,6 +520,27 @@ def test_a_note_in_the_link_shows_beside_the_graph_until_the_expression_changes(
     assert page.locator("#note").is_hidden()
 
 
+def test_a_screen_reader_hears_an_expression_once_the_typing_stops(graph: GraphPage) -> None:
+    page = graph.go("index.html#lesson=neuron")
+    box = page.locator("#expr")
+    box.fill("")
+    page.evaluate(LISTEN)
+    # Slower than the graph follows (so half-typed input shows its errors),
+    # faster than a pause: nothing is said until Enter, then the output once.
+    box.type("x1*y + y", delay=300)
+    assert heard(page) == []
+    box.press("Enter")
+    page.wait_for_function("window.heard.length > 0", timeout=5_000)
+    assert heard(page) == [page.inner_text("#output")]
+    assert heard(page)[0].startswith("o = (x1 * y) + y = ")
+    # Half an expression, then a pause: its error is said, once.
+    box.type(" *", delay=300)
+    page.wait_for_function("window.heard.length > 1", timeout=5_000)
+    page.wait_for_timeout(1_200)  # longer than a pause: nothing more comes
+    assert heard(page)[1:] == ["Error: " + page.inner_text("#expr-error")]
+    assert page.get_attribute("#expr-error", "role") is None
+
+
 def test_typing_an_expression_draws_its_graph(graph: GraphPage) -> None:
     page = graph.go("index.html#lesson=neuron")
     box = page.locator("#expr")
@@ -558,7 +607,13 @@ def loss_axes(page: Any) -> tuple[list[float], list[float]]:
 def test_the_training_page_reaches_100_percent_on_two_moons(training: Watched) -> None:
     page = training.page
     assert page.input_value("select[name=dataset]") == "moons"
+    page.evaluate(LISTEN)
+    started = time.monotonic()
     train_until(page, "100%")
+    # A screen reader hears the progress every few seconds, and where it stopped.
+    page.wait_for_function("window.heard.at(-1) === "
+                           "document.getElementById('progress').textContent", timeout=5_000)
+    assert len(heard(page)) <= 2 + (time.monotonic() - started) / 5
     progress = re.fullmatch(r"step (\d+) · hinge loss (\S+) · accuracy 100%",
                             page.inner_text("#progress"))
     assert progress, page.inner_text("#progress")

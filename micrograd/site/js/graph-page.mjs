@@ -5,12 +5,14 @@ import { pyodideTransport, started } from "./transport.mjs";
 import { drawGraph } from "./graph-view.mjs";
 import { Stepper } from "./stepper.mjs";
 import { Controls } from "./controls.mjs";
+import { announcer } from "./announcer.mjs";
 
 const status = document.getElementById("status");
 const container = document.getElementById("graph");
+const say = announcer(document.getElementById("announcer"));
 const model = pyodideTransport();
-const controls = new Controls(change);
-const stepper = new Stepper(showStep);
+const controls = new Controls(change, settled);
+const stepper = new Stepper(moveStep);
 const info = {
   box: document.getElementById("node-info"),
   title: document.getElementById("node-title"),
@@ -45,18 +47,25 @@ async function start() {
 
 async function open(hash) {
   const answer = await model.request({ kind: "open", hash, rankdir });
-  if (!answer.ok) {
+  if (answer.ok) await show(answer, true);
+  else {
     failed(answer.error);
     if (!view) await model.request({ kind: "open", hash: "", rankdir }).then((a) => a.ok && show(a, true));
-    return;
   }
-  await show(answer, true);
+  say(controls.outcome());
 }
 
 // The learner's changes, sent one request at a time: while one is out, the
-// next ones merge, so a dragged slider never queues up stale work.
+// next ones merge, so a dragged slider never queues up stale work. Once the
+// learner settles, the outcome is said, when the last change is answered.
 let pending = null;
 let busy = false;
+let sayOutcome = false;
+
+function settled() {
+  if (busy) sayOutcome = true;
+  else say(controls.outcome());
+}
 
 function change(update) {
   pending = {
@@ -81,6 +90,10 @@ async function flush() {
   } finally {
     busy = false; // whatever happened, the next change is sent
   }
+  if (sayOutcome) {
+    sayOutcome = false;
+    say(controls.outcome());
+  }
 }
 
 // An error goes next to the input it concerns; what is shown is faded, as
@@ -101,7 +114,7 @@ async function show(answer, opened) {
   container.classList.remove("stale");
   history.replaceState(null, "", `#${answer.hash}`);
   controls.show(answer);
-  view = await drawGraph(container, answer.dot, pick);
+  view = await drawGraph(container, answer.dot, (id) => pick(id, true));
   if (fresh || stepper.index >= answer.count) applyStep(answer.step);
   else await showStep(stepper.index);
   await pick(fresh ? null : picked);
@@ -112,6 +125,13 @@ async function showStep(index) {
   const step = await model.request({ kind: "step", index });
   if (step.ok) applyStep(step);
   else failed(step.error);
+  return step;
+}
+
+// A step the learner moved to is shown and its caption said, a line at a time.
+async function moveStep(index) {
+  const step = await showStep(index);
+  if (step.ok) say(step.caption.replaceAll("\n", ". "));
 }
 
 function applyStep(step) {
@@ -121,8 +141,9 @@ function applyStep(step) {
   if (step.current.length) view.scrollTo(step.current[0]);
 }
 
-// A click on a node: its op, local derivatives and explain, its paths marked.
-async function pick(id) {
+// A click on a node: its op, local derivatives and explain, its paths marked;
+// `aloud`, the learner's own pick, is said up to its local derivatives.
+async function pick(id, aloud = false) {
   picked = id;
   if (!id) {
     info.box.hidden = true;
@@ -152,6 +173,10 @@ async function pick(id) {
   if (opening) info.box.scrollIntoView({ block: "nearest" });
   view.mark("on-path", node.paths.nodes, node.paths.edges);
   view.mark("picked", [node.id], []);
+  if (aloud) {
+    const items = [...info.locals.children].map((item) => item.textContent);
+    say([info.title.textContent, info.formula.textContent, ...items].filter(Boolean).join(". "));
+  }
 }
 
 start();

@@ -5,6 +5,7 @@
 import { pyodideTransport, started } from "./transport.mjs";
 import { drawBoundary, drawHistory, drawLegend } from "./plots.mjs";
 import { drawNetwork } from "./network-view.mjs";
+import { announcer } from "./announcer.mjs";
 
 const status = document.getElementById("status");
 const form = document.getElementById("settings");
@@ -16,12 +17,16 @@ const boundaryCanvas = document.getElementById("boundary");
 const lossChart = document.getElementById("loss");
 const legend = document.getElementById("boundary-legend");
 const neuronNote = document.getElementById("neuron-note");
+const say = announcer(document.getElementById("announcer"));
 const model = pyodideTransport();
 
 const STEPS_PER_REQUEST = 5;
 const REDRAW_EVERY_MS = 300; // the boundary costs a grid of forward passes
-let running = false;
+const SAY_EVERY_MS = 5000; // while training, the progress is said this often
+let running = false; // training, until paused
+let looping = false; // the training loop is going (see run)
 let lastDrawn = 0;
+let lastSaid = 0;
 let last = null; // the last answer with a boundary
 let opened = null; // the sample the last hidden neuron opened on
 
@@ -64,6 +69,7 @@ function showError(problem) {
 function show(answer) {
   progress.textContent = `step ${answer.step} · ${answer.loss_name} loss ${answer.loss} · ` +
     `accuracy ${answer.accuracy_text}`;
+  if (!looping || performance.now() - lastSaid > SAY_EVERY_MS) sayProgress();
   if (answer.boundary) {
     last = answer;
     drawPlane();
@@ -88,11 +94,14 @@ async function step() {
   show(answer);
 }
 
+function sayProgress() {
+  say(progress.textContent);
+  lastSaid = performance.now();
+}
+
 // Train until paused, one request at a time. Pausing and training again
 // before the request out is answered continues this loop, never starts a
 // second one.
-let looping = false;
-
 async function run() {
   if (looping) return;
   looping = true;
@@ -104,6 +113,7 @@ async function run() {
   } finally {
     looping = false;
     pause(); // whatever stopped the loop, the button says Train again
+    sayProgress(); // where training stopped: the last step's answer is in
   }
 }
 
