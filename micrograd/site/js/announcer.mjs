@@ -6,7 +6,8 @@
 
 export function announcer(region) {
   return (text) => {
-    // The same words again are news too: give the region a change to hear.
+    // The same words again are news too, but only a changed text is read:
+    // they come back with a no-break space added.
     region.textContent = text === region.textContent ? `${text}\u00a0` : text;
   };
 }
