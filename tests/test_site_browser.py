@@ -183,7 +183,7 @@ def spoken_nodes_match_the_screen(page: Any) -> bool:
 
 def focused_node(page: Any) -> str | None:
     """The DOT id of the graph node that has the keyboard's focus."""
-    return page.evaluate(  # type: ignore[no-any-return]
+    return page.evaluate(
         "document.activeElement.closest('#graph g.node')?.querySelector('title').textContent")
 
 
@@ -209,7 +209,8 @@ MEND_WORKER = "() => { Worker.prototype.postMessage = window.workingPost; }"
 # What a screen reader hears from now on: each live region's text as it changes.
 LISTEN = """() => {
     if (window.heard === undefined) {
-        for (const region of document.querySelectorAll('[aria-live], [role=alert], [role=status]')) {
+        const live = '[aria-live], [role=alert], [role=status]';
+        for (const region of document.querySelectorAll(live)) {
             new MutationObserver(() => {
                 const text = region.textContent.trim();
                 if (text && !region.hidden) window.heard.push(text);
@@ -624,7 +625,9 @@ def test_the_training_page_reaches_100_percent_on_two_moons(training: Watched) -
     assert page.locator("#boundary-legend").inner_text().startswith("● class 0 ■ class 1 ·")
     # A weight's sign is told by more than colour: a negative one is dashed.
     dashes = page.evaluate("""() => Object.fromEntries(['positive', 'negative'].map((sign) => [
-        sign, getComputedStyle(document.querySelector(`#network line.${sign}`)).strokeDasharray]))""")
+        sign,
+        getComputedStyle(document.querySelector(`#network line.${sign}`)).strokeDasharray,
+    ]))""")
     assert dashes["positive"] == "none" and dashes["negative"] != "none"
     training.screenshot("train-moons-desktop")
     page.set_viewport_size(PHONE)
