@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -71,13 +72,15 @@ def browser() -> Iterator[Any]:
 
 
 class Watched:
-    """A page, and everything it did that a test must not allow: a request to
-    another host, an error on the console, an uncaught exception."""
+    """A page, every URL it (or its worker) requested, and everything it did
+    that a test must not allow: a request to another host, an error on the
+    console, an uncaught exception."""
 
     def __init__(self, browser: Any, site_url: str, width: int = 1280) -> None:
         self.context = browser.new_context(viewport={**DESKTOP, "width": width})
         self.page = self.context.new_page()
         self.problems: list[str] = []
+        self.requests: list[str] = []
         self.site_url = site_url
         self.context.on("request", self._request)
         self.context.on("page", self._watch)
@@ -88,12 +91,21 @@ class Watched:
         page.on("pageerror", lambda e: self.problems.append(f"uncaught: {e}"))
 
     def _request(self, request: Any) -> None:
+        self.requests.append(request.url)
         if not request.url.startswith((self.site_url, "data:", "blob:")):
             self.problems.append(f"request outside 127.0.0.1: {request.url}")
 
     def open(self, path: str) -> Any:
+        """Open a page of the site and wait until it is ready: Python loaded
+        (the worker fetching Pyodide and the wheel from this site, and nothing
+        from any other host) without an error."""
         self.page.goto(self.site_url + path)
         self.page.wait_for_selector("body[data-ready=true]", timeout=READY)
+        assert self.problems == []
+        ours = [url.removeprefix(self.site_url) for url in self.requests
+                if url.startswith(self.site_url)]
+        assert "vendor/pyodide/pyodide.asm.wasm" in ours
+        assert any(re.fullmatch(r"micrograd-[^/]+\.whl", path) for path in ours), ours
         return self.page
 
     def go(self, link: str) -> Any:
@@ -162,8 +174,56 @@ def smallest_graph_text(page: Any) -> float:
     }"""))
 
 
+def spoken_nodes_match_the_screen(page: Any) -> bool:
+    """Whether every node's accessible name says what the node shows."""
+    return bool(page.evaluate("""() => [...document.querySelectorAll('#graph g.node')].every(
+        (g) => g.getAttribute('aria-label') === 'node ' + [...g.querySelectorAll('text')]
+            .map((t) => t.textContent).join(', '))"""))
+
+
+def focused_node(page: Any) -> str | None:
+    """The DOT id of the graph node that has the keyboard's focus."""
+    return page.evaluate(
+        "document.activeElement.closest('#graph g.node')?.querySelector('title').textContent")
+
+
+def tab_stops(page: Any, box: str) -> int:
+    return int(page.locator(f"{box} [tabindex='0']").count())
+
+
 def caption_lines(page: Any) -> list[str]:
     return [line.strip() for line in page.locator("#caption p").all_inner_texts()]
+
+
+# The model's worker failing: every request is answered as its failure, as
+# the worker answers one it cannot run (Pyodide out of memory, say).
+BREAK_WORKER = """() => {
+    window.workingPost = Worker.prototype.postMessage;
+    Worker.prototype.postMessage = function (message) {
+        setTimeout(() => this.onmessage({ data: { id: message.id, error: "out of memory" } }));
+    };
+}"""
+MEND_WORKER = "() => { Worker.prototype.postMessage = window.workingPost; }"
+
+
+# What a screen reader hears from now on: each live region's text as it changes.
+LISTEN = """() => {
+    if (window.heard === undefined) {
+        const live = '[aria-live], [role=alert], [role=status]';
+        for (const region of document.querySelectorAll(live)) {
+            new MutationObserver(() => {
+                const text = region.textContent.trim();
+                if (text && !region.hidden) window.heard.push(text);
+            }).observe(region, { childList: true, subtree: true, characterData: true,
+                                 attributes: true });
+        }
+    }
+    window.heard = [];
+}"""
+
+
+def heard(page: Any) -> list[str]:
+    return list(page.evaluate("window.heard"))
 
 
 def neuron_expected(values: dict[str, float]) -> tuple[str, dict[str, tuple[float, float]]]:
@@ -245,6 +305,30 @@ def test_dragging_w1_s_slider_recomputes_everything(graph: GraphPage) -> None:
     assert f"w1={number.input_value()}&" in page.url  # the link holds the new value
 
 
+def test_a_slider_let_go_off_it_or_cancelled_follows_the_model_again(graph: GraphPage) -> None:
+    page = graph.go("index.html#lesson=neuron")
+    row = page.locator('.variable[data-name="w1"]')
+    slider, number = row.locator("input[type=range]"), row.locator("input[type=number]")
+
+    def set_by_the_box(value: str) -> None:
+        number.fill(value)
+        number.press("Enter")
+        page.wait_for_function(f"document.querySelector('.variable[data-name=w1] "
+                               f"input[type=range]').value === '{value}'", timeout=5_000)
+
+    # Dragged, then let go over the page's header.
+    box = slider.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2, 5, steps=4)
+    page.mouse.up()
+    set_by_the_box("2")
+    # A touch the browser takes over for scrolling: pointerdown, then pointercancel.
+    slider.dispatch_event("pointerdown")
+    slider.dispatch_event("pointercancel")
+    set_by_the_box("-1")
+
+
 def test_typing_a_number_recomputes_too(graph: GraphPage) -> None:
     page = graph.go("index.html#lesson=neuron")
     box = page.locator('.variable[data-name="x2"] input[type=number]')
@@ -268,14 +352,19 @@ def test_stepping_forward_and_back_shows_each_chain_rule_step(graph: GraphPage) 
     assert caption_lines(page) == ["forward pass done: o = 0.707107",
                                    "backward starts at o, seeded with ∂o/∂o = 1"]
     assert all(t == "grad ?" for t in graph_texts(page) if t.startswith("grad"))
+    assert spoken_nodes_match_the_screen(page)  # "grad ?" to a screen reader too
     shapes = ("[...document.querySelectorAll('#graph svg polygon')]"
               ".map(p => p.getAttribute('points'))")
     layout = page.evaluate(shapes)
-    page.locator("#graph").click(position={"x": 5, "y": 5})  # the page, not a box, has focus
+    page.focus("#step-next")  # the stepper takes the keys
+    page.evaluate(LISTEN)
     for k, caption in enumerate(captions, start=1):
         page.keyboard.press("ArrowRight")
         page.wait_for_function(f"document.getElementById('step-count').textContent"
                                f" === 'backward step {k} of {len(captions)}'")
+        # A screen reader hears the caption too, a line at a time.
+        page.wait_for_function(f"window.heard.length === {k}")
+        assert heard(page)[-1] == caption.replace("\n", ". ")
         # The caption's lines, each local derivative with what it adds below it.
         assert caption_lines(page) == [part for line in caption.split("\n")
                                        for part in line.split("; ")]
@@ -290,6 +379,7 @@ def test_stepping_forward_and_back_shows_each_chain_rule_step(graph: GraphPage) 
                 "(x1 * w1 + x2 * w2 + b).grad += 0.5 × 1 = 0.5",
             ]
         if k == 3:
+            assert spoken_nodes_match_the_screen(page)
             graph.screenshot("graph-neuron-step-3")
     for k in range(len(captions) - 1, 0, -1):
         page.click("#step-prev")
@@ -313,15 +403,66 @@ def test_a_clicked_leaf_shows_explain_and_its_paths(graph: GraphPage) -> None:
     assert page.locator("#graph g.edge.on-path").count() == 7
     assert page.locator("#node-info").is_visible() and page.locator("#graph").is_visible()
     graph.screenshot("graph-reused-leaf-a-paths")
-    # By keyboard alone: Tab to the node a+b's op and press Enter.
-    page.locator("#graph g.node", has=page.locator("title", has_text=re.compile("^v3_op$"))).focus()
+    # By keyboard alone: one Tab from the expression box reaches the graph, on
+    # the node last clicked; the arrow keys go to a+b's op, and Enter opens it.
+    page.focus("#expr")
+    page.keyboard.press("Tab")
+    assert focused_node(page) == "v0" and tab_stops(page, "#graph") == 1
+    step_count = page.inner_text("#step-count")
+    nodes = page.locator("#graph g.node").count()
+    page.keyboard.press("Home")
+    for _ in range(nodes):
+        if focused_node(page) == "v3_op":
+            break
+        page.keyboard.press("ArrowDown")
+    assert focused_node(page) == "v3_op" and tab_stops(page, "#graph") == 1
+    page.evaluate(LISTEN)
     page.keyboard.press("Enter")
     page.wait_for_function("document.getElementById('node-title').textContent.startsWith('a + b')")
     assert page.inner_text("#node-formula") == "a + b = a + b"
     assert page.locator("#node-locals li").all_inner_texts() == [
         "∂(a + b)/∂a = 1", "∂(a + b)/∂b = 1"]
+    page.wait_for_function("window.heard.length > 0")
+    assert heard(page) == [". ".join([page.inner_text("#node-title"), "a + b = a + b",
+                                      "∂(a + b)/∂a = 1", "∂(a + b)/∂b = 1"])]
+    assert page.inner_text("#step-count") == step_count  # the keys moved focus, not the step
+    # One more Tab leaves the graph for the stepper, and Shift+Tab comes back.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "step-first"
+    page.keyboard.press("Shift+Tab")
+    assert focused_node(page) == "v3_op"
     page.keyboard.press("Escape")
     assert page.locator("#node-info").is_hidden()
+
+
+def test_the_arrow_keys_step_on_the_stepper_and_scroll_the_page_elsewhere(graph: GraphPage
+                                                                        ) -> None:
+    page = graph.go("index.html#lesson=neuron")
+    page.set_viewport_size(PHONE)  # a page, and a graph in its box, taller than the window
+    count = int(page.inner_text("#step-count").split()[-1])
+    # Nothing focused: the keys scroll what was clicked last (the graph's box,
+    # then the page), and do not step.
+    page.locator("#graph").click(position={"x": 3, "y": 3})
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("End")
+    page.wait_for_function("document.getElementById('graph').scrollTop > 0", timeout=5_000)
+    page.click("h1")
+    page.keyboard.press("End")
+    page.wait_for_function("window.scrollY > 0", timeout=5_000)
+    # On the stepper they step: one back from the end (so the left arrow
+    # before did not step), then to either end.
+    page.focus("#step-prev")
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function(f"document.getElementById('step-count').textContent"
+                           f" === 'backward step {count - 1} of {count}'")
+    page.keyboard.press("Home")
+    page.wait_for_function(f"document.getElementById('step-count').textContent"
+                           f" === 'forward done, backward: 0 of {count} steps'")
+    # The button pressed is now disabled: the slider has the focus, and the keys.
+    assert page.evaluate("document.activeElement.id") == "step"
+    page.keyboard.press("End")
+    page.wait_for_function(f"document.getElementById('step-count').textContent"
+                           f" === 'backward step {count} of {count}'")
 
 
 def test_an_injection_in_the_box_is_refused_and_runs_nothing(graph: GraphPage) -> None:
@@ -380,6 +521,27 @@ def test_a_note_in_the_link_shows_beside_the_graph_until_the_expression_changes(
     assert page.locator("#note").is_hidden()
 
 
+def test_a_screen_reader_hears_an_expression_once_the_typing_stops(graph: GraphPage) -> None:
+    page = graph.go("index.html#lesson=neuron")
+    box = page.locator("#expr")
+    box.fill("")
+    page.evaluate(LISTEN)
+    # Slower than the graph follows (so half-typed input shows its errors),
+    # faster than a pause: nothing is said until Enter, then the output once.
+    box.type("x1*y + y", delay=300)
+    assert heard(page) == []
+    box.press("Enter")
+    page.wait_for_function("window.heard.length > 0", timeout=5_000)
+    assert heard(page) == [page.inner_text("#output")]
+    assert heard(page)[0].startswith("o = (x1 * y) + y = ")
+    # Half an expression, then a pause: its error is said, once.
+    box.type(" *", delay=300)
+    page.wait_for_function("window.heard.length > 1", timeout=5_000)
+    page.wait_for_timeout(1_200)  # longer than a pause: nothing more comes
+    assert heard(page)[1:] == ["Error: " + page.inner_text("#expr-error")]
+    assert page.get_attribute("#expr-error", "role") is None
+
+
 def test_typing_an_expression_draws_its_graph(graph: GraphPage) -> None:
     page = graph.go("index.html#lesson=neuron")
     box = page.locator("#expr")
@@ -388,6 +550,25 @@ def test_typing_an_expression_draws_its_graph(graph: GraphPage) -> None:
     page.wait_for_function("document.getElementById('output').textContent.startsWith('o = ')"
                            " && location.hash.includes('y%20+%20y')")
     assert table(page) == {"x1": (2.0, 1.0), "y": (1.0, 3.0)}
+
+
+def test_a_failed_request_is_shown_in_place_and_the_page_goes_on(graph: GraphPage) -> None:
+    page = graph.go("index.html#lesson=neuron")
+    box = page.locator("#expr")
+    page.evaluate(BREAK_WORKER)
+    try:
+        box.fill("x1 + 1")
+        box.press("Enter")
+        page.wait_for_function("document.getElementById('expr-error').textContent"
+                               ".includes('out of memory')", timeout=5_000)
+        assert box.get_attribute("aria-invalid") == "true"
+    finally:
+        page.evaluate(MEND_WORKER)
+    box.fill("x1 + 2")
+    box.press("Enter")
+    page.wait_for_function("document.getElementById('output').textContent"
+                           ".startsWith('o = x1 + 2 = 4')", timeout=5_000)
+    assert page.locator("#expr-error").is_hidden()
 
 
 # -- the training page --------------------------------------------------------------
@@ -427,7 +608,13 @@ def loss_axes(page: Any) -> tuple[list[float], list[float]]:
 def test_the_training_page_reaches_100_percent_on_two_moons(training: Watched) -> None:
     page = training.page
     assert page.input_value("select[name=dataset]") == "moons"
+    page.evaluate(LISTEN)
+    started = time.monotonic()
     train_until(page, "100%")
+    # A screen reader hears the progress every few seconds, and where it stopped.
+    page.wait_for_function("window.heard.at(-1) === "
+                           "document.getElementById('progress').textContent", timeout=5_000)
+    assert len(heard(page)) <= 2 + (time.monotonic() - started) / 5
     progress = re.fullmatch(r"step (\d+) · hinge loss (\S+) · accuracy 100%",
                             page.inner_text("#progress"))
     assert progress, page.inner_text("#progress")
@@ -436,6 +623,12 @@ def test_the_training_page_reaches_100_percent_on_two_moons(training: Watched) -
     assert loss[0] == steps[0] == 0 and steps[-1] >= int(progress[1])
     assert len(loss) >= 3 and loss[-1] >= float(progress[2])
     assert page.locator("#boundary-legend").inner_text().startswith("● class 0 ■ class 1 ·")
+    # A weight's sign is told by more than colour: a negative one is dashed.
+    dashes = page.evaluate("""() => Object.fromEntries(['positive', 'negative'].map((sign) => [
+        sign,
+        getComputedStyle(document.querySelector(`#network line.${sign}`)).strokeDasharray,
+    ]))""")
+    assert dashes["positive"] == "none" and dashes["negative"] != "none"
     training.screenshot("train-moons-desktop")
     page.set_viewport_size(PHONE)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
@@ -466,11 +659,19 @@ def test_a_hidden_neuron_opens_where_it_fires_or_on_the_learner_s_sample(
     training.screenshot("graph-hidden-neuron")
     training.page = opened_page
     neuron.close()
-    # The learner's own sample is kept.
+    # The learner's own sample is kept. By keyboard: the network is one Tab
+    # stop after the sample's box, the arrow keys go from neuron to neuron.
     page.fill("#sample", "7")
     page.locator("#sample").press("Enter")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Home")
+    for _ in range(3):
+        page.keyboard.press("ArrowDown")
+    assert tab_stops(page, "#network") == 1
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == (
+        "open the graph of hidden layer 1, neuron 4 (relu)")
     with training.context.expect_page() as opened:
-        page.locator("#network .neuron").nth(3).click()
+        page.keyboard.press("Enter")
     opened.value.close()
     page.wait_for_function("document.getElementById('neuron-note').textContent"
                            ".includes('on sample 7:')")
@@ -500,3 +701,22 @@ def test_three_classes_train_with_cross_entropy_in_three_colours(training: Watch
     assert page.get_attribute("select[name=loss]", "aria-invalid") is not None
     page.select_option("select[name=loss]", "")
     error.wait_for(state="hidden")
+
+
+def test_a_failed_training_step_pauses_and_says_why(training: Watched) -> None:
+    page = training.page
+    error = page.locator("#settings-error")
+    page.evaluate(BREAK_WORKER)
+    try:
+        page.click("#train")
+        error.wait_for(state="visible", timeout=5_000)
+        assert "out of memory" in error.inner_text()
+        assert page.inner_text("#train") == "Train"
+        assert page.get_attribute("#train", "aria-pressed") == "false"
+    finally:
+        page.evaluate(MEND_WORKER)
+    steps = int(page.inner_text("#progress").split()[1])
+    page.click("#step-once")
+    page.wait_for_function(f"document.getElementById('progress').textContent"
+                           f".startsWith('step {steps + 1} ')", timeout=5_000)
+    assert error.is_hidden()

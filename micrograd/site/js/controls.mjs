@@ -2,11 +2,17 @@
 // per variable, the table of values and gradients, the lesson menu, and the
 // errors shown next to the box they concern. Each change is handed to
 // `onChange({expr})` or `onChange({values: {name: text}})` as typed: the
-// model checks and parses it.
+// model checks and parses it. `onSettle()` says the learner is done for now
+// (Enter, a pause in typing, a slider let go): the page then says the outcome.
+
+const EVALUATE_MS = 250; // the graph follows the typing this long after a key
+const SETTLE_MS = 1000; // a pause this long in typing ends it
+const ERRORS = ".inputs .error, .vars .error"; // each next to the box it concerns
 
 export class Controls {
-  constructor(onChange) {
+  constructor(onChange, onSettle) {
     this.onChange = onChange;
+    this.onSettle = onSettle;
     this.expr = document.getElementById("expr");
     this.exprError = document.getElementById("expr-error");
     this.rows = document.getElementById("variables");
@@ -15,21 +21,44 @@ export class Controls {
     this.lessonText = document.getElementById("lesson-text");
     this.note = document.getElementById("note");
     this.lessons = document.getElementById("lessons");
+    // The slider being dragged, which the model's answers do not move. The
+    // drag ends wherever the pointer is let go, or when the browser takes a
+    // touch over (to scroll, say).
     this.dragging = null;
-    let typing;
+    for (const end of ["pointerup", "pointercancel"]) {
+      window.addEventListener(end, () => { this.dragging = null; });
+    }
+    this.typing = false;
+    this.evaluating = null; // the timer of an expression typed but not yet sent
+    this.pausing = null;
     this.expr.addEventListener("input", () => {
-      clearTimeout(typing);
-      typing = setTimeout(() => this.onChange({ expr: this.expr.value }), 250);
+      this.typing = true;
+      clearTimeout(this.evaluating);
+      clearTimeout(this.pausing);
+      this.evaluating = setTimeout(() => this.sendExpr(), EVALUATE_MS);
+      this.pausing = setTimeout(() => this.settleExpr(), SETTLE_MS);
     });
     this.expr.addEventListener("keydown", (event) => {
-      if (event.key === "Enter") {
-        clearTimeout(typing);
-        this.onChange({ expr: this.expr.value });
-      }
+      if (event.key === "Enter") this.settleExpr();
     });
+    this.expr.addEventListener("blur", () => { if (this.typing) this.settleExpr(); });
     this.lessons.addEventListener("change", () => {
       if (this.lessons.value) location.hash = `lesson=${this.lessons.value}`;
     });
+  }
+
+  sendExpr() {
+    if (this.evaluating === null) return;
+    clearTimeout(this.evaluating);
+    this.evaluating = null;
+    this.onChange({ expr: this.expr.value });
+  }
+
+  settleExpr() {
+    clearTimeout(this.pausing);
+    this.typing = false;
+    this.sendExpr();
+    this.onSettle();
   }
 
   setLessons(lessons) {
@@ -96,13 +125,16 @@ export class Controls {
     error.id = `error-${variable.name}`;
     box.setAttribute("aria-describedby", error.id);
     slider.addEventListener("pointerdown", () => { this.dragging = slider; });
-    slider.addEventListener("pointerup", () => { this.dragging = null; });
     slider.addEventListener("input", () => {
       box.value = slider.value;
       this.onChange({ values: { [variable.name]: slider.value } });
     });
+    slider.addEventListener("change", () => this.onSettle());
     box.addEventListener("focus", () => { box.value = box.dataset.exact; });
-    box.addEventListener("change", () => this.onChange({ values: { [variable.name]: box.value } }));
+    box.addEventListener("change", () => {
+      this.onChange({ values: { [variable.name]: box.value } });
+      this.onSettle();
+    });
     row.append(label, slider, box, error);
     return row;
   }
@@ -133,8 +165,14 @@ export class Controls {
     this.table.classList.add("stale");
   }
 
+  // What the learner's last change gave, in words: the error, else the output.
+  outcome() {
+    const error = [...document.querySelectorAll(ERRORS)].find((place) => !place.hidden);
+    return error ? `Error: ${error.textContent}` : this.output.textContent;
+  }
+
   clearErrors() {
-    for (const place of document.querySelectorAll(".inputs .error, .vars .error")) {
+    for (const place of document.querySelectorAll(ERRORS)) {
       place.hidden = true;
       place.textContent = "";
     }

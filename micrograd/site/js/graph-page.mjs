@@ -5,12 +5,14 @@ import { pyodideTransport, started } from "./transport.mjs";
 import { drawGraph } from "./graph-view.mjs";
 import { Stepper } from "./stepper.mjs";
 import { Controls } from "./controls.mjs";
+import { announcer } from "./announcer.mjs";
 
 const status = document.getElementById("status");
 const container = document.getElementById("graph");
+const say = announcer(document.getElementById("announcer"));
 const model = pyodideTransport();
-const controls = new Controls(change);
-const stepper = new Stepper(showStep);
+const controls = new Controls(change, settled);
+const stepper = new Stepper(moveStep);
 const info = {
   box: document.getElementById("node-info"),
   title: document.getElementById("node-title"),
@@ -36,7 +38,8 @@ const rankdir = "TB";
 
 async function start() {
   if (!(await started(model, status))) return;
-  controls.setLessons((await model.request({ kind: "lessons" })).lessons);
+  const lessons = await model.request({ kind: "lessons" });
+  if (lessons.ok) controls.setLessons(lessons.lessons);
   await open(location.hash);
   window.addEventListener("hashchange", () => open(location.hash));
   document.body.dataset.ready = "true";
@@ -44,18 +47,25 @@ async function start() {
 
 async function open(hash) {
   const answer = await model.request({ kind: "open", hash, rankdir });
-  if (!answer.ok) {
-    controls.showError(answer.error);
+  if (answer.ok) await show(answer, true);
+  else {
+    failed(answer.error);
     if (!view) await model.request({ kind: "open", hash: "", rankdir }).then((a) => a.ok && show(a, true));
-    return;
   }
-  await show(answer, true);
+  say(controls.outcome());
 }
 
 // The learner's changes, sent one request at a time: while one is out, the
-// next ones merge, so a dragged slider never queues up stale work.
+// next ones merge, so a dragged slider never queues up stale work. Once the
+// learner settles, the outcome is said, when the last change is answered.
 let pending = null;
 let busy = false;
+let sayOutcome = false;
+
+function settled() {
+  if (busy) sayOutcome = true;
+  else say(controls.outcome());
+}
 
 function change(update) {
   pending = {
@@ -67,19 +77,30 @@ function change(update) {
 
 async function flush() {
   busy = true;
-  while (pending) {
-    const update = pending;
-    pending = null;
-    const message = { kind: "set", values: update.values };
-    if (update.expr !== undefined) message.expr = update.expr;
-    const answer = await model.request(message);
-    if (answer.ok) await show(answer, false);
-    else {
-      controls.showError(answer.error);
-      container.classList.add("stale");
+  try {
+    while (pending) {
+      const update = pending;
+      pending = null;
+      const message = { kind: "set", values: update.values };
+      if (update.expr !== undefined) message.expr = update.expr;
+      const answer = await model.request(message);
+      if (answer.ok) await show(answer, false);
+      else failed(answer.error);
     }
+  } finally {
+    busy = false; // whatever happened, the next change is sent
   }
-  busy = false;
+  if (sayOutcome) {
+    sayOutcome = false;
+    say(controls.outcome());
+  }
+}
+
+// An error goes next to the input it concerns; what is shown is faded, as
+// the last good input gave it.
+function failed(error) {
+  controls.showError(error);
+  container.classList.add("stale");
 }
 
 let shownExpr = null;
@@ -93,8 +114,7 @@ async function show(answer, opened) {
   container.classList.remove("stale");
   history.replaceState(null, "", `#${answer.hash}`);
   controls.show(answer);
-  view = await drawGraph(container, answer.dot, pick);
-  performance.mark("graph-drawn");
+  view = await drawGraph(container, answer.dot, (id) => pick(id, true));
   if (fresh || stepper.index >= answer.count) applyStep(answer.step);
   else await showStep(stepper.index);
   await pick(fresh ? null : picked);
@@ -104,6 +124,14 @@ async function show(answer, opened) {
 async function showStep(index) {
   const step = await model.request({ kind: "step", index });
   if (step.ok) applyStep(step);
+  else failed(step.error);
+  return step;
+}
+
+// A step the learner moved to is shown and its caption said, a line at a time.
+async function moveStep(index) {
+  const step = await showStep(index);
+  if (step.ok) say(step.caption.replaceAll("\n", ". "));
 }
 
 function applyStep(step) {
@@ -113,8 +141,9 @@ function applyStep(step) {
   if (step.current.length) view.scrollTo(step.current[0]);
 }
 
-// A click on a node: its op, local derivatives and explain, its paths marked.
-async function pick(id) {
+// A click on a node: its op, local derivatives and explain, its paths marked;
+// `aloud`, the learner's own pick, is said up to its local derivatives.
+async function pick(id, aloud = false) {
   picked = id;
   if (!id) {
     info.box.hidden = true;
@@ -123,7 +152,10 @@ async function pick(id) {
     return;
   }
   const node = await model.request({ kind: "node", id });
-  if (!node.ok) return pick(null);
+  if (!node.ok) {
+    failed(node.error);
+    return pick(null);
+  }
   info.title.textContent = `${node.name}: ${node.op === "leaf" ? "a leaf" : `op ${node.op}`}, ` +
     `data ${node.value}, grad ${node.grad}`;
   info.formula.textContent = node.formula ? `${node.name} = ${node.formula}` : "";
@@ -141,6 +173,10 @@ async function pick(id) {
   if (opening) info.box.scrollIntoView({ block: "nearest" });
   view.mark("on-path", node.paths.nodes, node.paths.edges);
   view.mark("picked", [node.id], []);
+  if (aloud) {
+    const items = [...info.locals.children].map((item) => item.textContent);
+    say([info.title.textContent, info.formula.textContent, ...items].filter(Boolean).join(". "));
+  }
 }
 
 start();

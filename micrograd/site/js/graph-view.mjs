@@ -3,6 +3,7 @@
 // edges and to fill in their grad fields. Node ids are the DOT ids the model
 // gives (v0, v0_op, ...); Graphviz keeps each as the <title> of its group.
 import { instance } from "../vendor/viz/viz.js";
+import { makeButton, oneTabStop } from "./keyboard.mjs";
 
 const graphviz = instance();
 
@@ -13,30 +14,39 @@ export async function drawGraph(container, dot, onPick) {
   const nodes = new Map();
   const edges = [];
   for (const group of svg.querySelectorAll("g.node")) {
-    nodes.set(group.querySelector("title").textContent, group);
+    const id = group.querySelector("title").textContent;
+    nodes.set(id, group);
+    makeButton(group, nodeLabel(group), () => onPick(id));
   }
   for (const group of svg.querySelectorAll("g.edge")) {
     const [tail, head] = group.querySelector("title").textContent.split("->");
     edges.push({ tail, head, group });
   }
-  for (const [id, group] of nodes) makePickable(id, group, onPick);
+  // The graph's tab stop stays on the node it was on before the redraw.
+  const before = container.querySelector('g.node[tabindex="0"] title')?.textContent;
   fit(svg, container);
   container.replaceChildren(svg);
+  const order = readingOrder([...nodes.values()]);
+  oneTabStop(svg, order, nodes.get(before));
   return new GraphView(container, nodes, edges);
 }
 
-function makePickable(id, group, onPick) {
+// What a screen reader says for a node: its fields as drawn, e.g. "node x1,
+// data 2.0000, grad -1.5000", or "node tanh" for an op.
+function nodeLabel(group) {
   const texts = [...group.querySelectorAll("text")].map((t) => t.textContent);
-  group.setAttribute("tabindex", "0");
-  group.setAttribute("role", "button");
-  group.setAttribute("aria-label", `node ${texts.join(", ")}`);
-  group.addEventListener("click", () => onPick(id));
-  group.addEventListener("keydown", (event) => {
-    if (event.key === "Enter" || event.key === " ") {
-      event.preventDefault();
-      onPick(id);
-    }
-  });
+  return `node ${texts.join(", ")}`;
+}
+
+// The nodes as a reader goes through the drawing: rank by rank, top to
+// bottom, and left to right in each rank (a rank's nodes share a centre line).
+function readingOrder(groups) {
+  const centres = new Map(groups.map((group) => {
+    const box = group.getBBox();
+    return [group, { x: box.x + box.width / 2, y: Math.round(box.y + box.height / 2) }];
+  }));
+  return groups.sort((a, b) => centres.get(a).y - centres.get(b).y
+    || centres.get(a).x - centres.get(b).x);
 }
 
 // Graphviz writes 14 pt text; at these scales it is read as 12 to 16 px.
@@ -71,7 +81,8 @@ class GraphView {
     if (svg) fit(svg, this.container);
   }
 
-  // Each value node's grad field, as the model wrote it ("grad ?" while unknown).
+  // Each value node's grad field, as the model wrote it ("grad ?" while
+  // unknown), on the screen and in what a screen reader says.
   setGrads(grads) {
     for (const [id, text] of Object.entries(grads)) {
       const group = this.nodes.get(id);
@@ -80,6 +91,7 @@ class GraphView {
       const field = fields[fields.length - 1];
       field.textContent = text;
       field.classList.toggle("unknown", text.endsWith("?"));
+      group.setAttribute("aria-label", nodeLabel(group));
     }
   }
 

@@ -1,14 +1,13 @@
-// The training page's pictures, drawn from the model's answers: the decision
+// The training page's plots, drawn from the model's answers: the decision
 // boundary (a grid of predicted classes, shaded by how sure the network is,
-// with the data points), the loss and accuracy curves on their axes, and the
-// network.
+// with the data points) and the loss and accuracy curves on their axes.
+import { element } from "./svg.mjs";
 
 // One colour and one marker per class, as micrograd.viz's plots have them:
 // Okabe–Ito colours, which stay apart for colour-blind readers, and shapes
 // that tell the classes apart without colour too.
 const CLASS_COLOURS = [[0, 114, 178], [230, 159, 0], [0, 158, 115], [213, 94, 0]];
 const MARKERS = ["●", "■", "▲", "◆"];
-const SVG = "http://www.w3.org/2000/svg";
 const INK = "#1d1d1f";
 
 export function drawBoundary(canvas, boundary, sample) {
@@ -129,81 +128,4 @@ export function drawHistory(svg, history, axes) {
   parts.push(curve(history.loss, axes.loss.max, "loss-line"),
     curve(history.accuracy, 1, "accuracy-line"));
   svg.replaceChildren(...parts);
-}
-
-function element(name, attributes, text) {
-  const node = document.createElementNS(SVG, name);
-  for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, value);
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
-// The network as circles in columns, one per layer; each hidden neuron a
-// button that calls `onNeuron(layer, index)`.
-export function drawNetwork(container, network, onNeuron) {
-  const columnGap = 110;
-  const rowGap = 20;
-  const tallest = Math.max(...network.layers.map((layer) => layer.size));
-  const width = columnGap * (network.layers.length - 1) + 60;
-  const height = rowGap * tallest + 30;
-  const svg = document.createElementNS(SVG, "svg");
-  svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
-  svg.setAttribute("width", String(width));
-  svg.setAttribute("role", "group");
-  svg.setAttribute("aria-label", "the network, one column per layer");
-  const place = (layer, index) => {
-    const size = network.layers[layer].size;
-    return [30 + layer * columnGap, 20 + (tallest - size) * rowGap / 2 + index * rowGap];
-  };
-  network.weights.forEach((layerWeights, l) => {
-    layerWeights.forEach((neuronWeights, j) => {
-      neuronWeights.forEach((weight, i) => {
-        const [x1, y1] = place(l, i);
-        const [x2, y2] = place(l + 1, j);
-        const line = document.createElementNS(SVG, "line");
-        Object.entries({ x1, y1, x2, y2 }).forEach(([k, v]) => line.setAttribute(k, v));
-        line.setAttribute("class", weight.positive ? "positive" : "negative");
-        line.setAttribute("stroke-width", String(0.3 + 2.7 * weight.strength));
-        line.setAttribute("stroke-opacity", "0.7");
-        svg.append(line);
-      });
-    });
-  });
-  const last = network.layers.length - 1;
-  network.layers.forEach((layer, l) => {
-    for (let i = 0; i < layer.size; i++) {
-      const [x, y] = place(l, i);
-      const group = document.createElementNS(SVG, "g");
-      const circle = document.createElementNS(SVG, "circle");
-      Object.entries({ cx: x, cy: y, r: 7 }).forEach(([k, v]) => circle.setAttribute(k, v));
-      group.append(circle);
-      const hidden = l > 0 && l < last;
-      group.setAttribute("class", hidden ? "neuron" : "fixed");
-      if (hidden) {
-        const name = `hidden layer ${l}, neuron ${i + 1} (${layer.activation})`;
-        group.setAttribute("tabindex", "0");
-        group.setAttribute("role", "link");
-        group.setAttribute("aria-label", `open the graph of ${name}`);
-        const title = document.createElementNS(SVG, "title");
-        title.textContent = name;
-        group.append(title);
-        group.addEventListener("click", () => onNeuron(l - 1, i));
-        group.addEventListener("keydown", (event) => {
-          if (event.key === "Enter" || event.key === " ") {
-            event.preventDefault();
-            onNeuron(l - 1, i);
-          }
-        });
-      }
-      svg.append(group);
-    }
-    const label = document.createElementNS(SVG, "text");
-    const [x] = place(l, 0);
-    label.setAttribute("x", String(x));
-    label.setAttribute("y", String(height - 4));
-    label.setAttribute("text-anchor", "middle");
-    label.textContent = l === 0 ? "input" : l === last ? "output" : layer.activation;
-    svg.append(label);
-  });
-  container.replaceChildren(svg);
 }

@@ -1,6 +1,8 @@
 // The backward stepper: previous / next / a slider / the arrow keys move
 // through the steps of backward; `onMove(index)` asks the model for that
 // step, and `show(step)` puts its answer on the page (count and caption).
+// The keys act while the stepper has focus, so everywhere else they scroll
+// the page and the graph's box, and move through the graph's nodes, as usual.
 
 export class Stepper {
   constructor(onMove) {
@@ -21,14 +23,13 @@ export class Stepper {
     this.buttons.next.addEventListener("click", () => this.move(this.index + 1));
     this.buttons.last.addEventListener("click", () => this.move(this.count));
     this.slider.addEventListener("input", () => this.move(Number(this.slider.value)));
-    document.addEventListener("keydown", (event) => this.key(event));
+    this.slider.closest(".stepper").addEventListener("keydown", (event) => this.key(event));
   }
 
-  // The arrow keys step, except where a box or slider needs them itself.
+  // On the stepper's buttons, ← and → step, Home and End go to either end;
+  // the slider does so itself.
   key(event) {
-    const target = event.target;
-    if (target.closest && target.closest("input, select, textarea")) return;
-    if (event.altKey || event.ctrlKey || event.metaKey) return;
+    if (event.target === this.slider || event.altKey || event.ctrlKey || event.metaKey) return;
     const moves = { ArrowLeft: -1, ArrowRight: 1 };
     if (event.key in moves) {
       event.preventDefault();
@@ -53,8 +54,12 @@ export class Stepper {
     this.slider.setAttribute("aria-valuetext", this.describe(step));
     this.label.textContent = this.describe(step);
     this.caption.replaceChildren(...captionLines(step.caption));
+    const focused = document.activeElement;
     this.buttons.first.disabled = this.buttons.prev.disabled = step.index === 0;
     this.buttons.next.disabled = this.buttons.last.disabled = step.index === step.count;
+    // A button disabled under the keyboard hands its focus to the slider, so
+    // the keys go on stepping.
+    if (Object.values(this.buttons).includes(focused) && focused.disabled) this.slider.focus();
   }
 
   describe(step) {

@@ -3,7 +3,9 @@
 // worker, so the page stays responsive) and watches the decision boundary
 // and the loss move. A hidden neuron opens its graph on the graph page.
 import { pyodideTransport, started } from "./transport.mjs";
-import { drawBoundary, drawHistory, drawLegend, drawNetwork } from "./plots.mjs";
+import { drawBoundary, drawHistory, drawLegend } from "./plots.mjs";
+import { drawNetwork } from "./network-view.mjs";
+import { announcer } from "./announcer.mjs";
 
 const status = document.getElementById("status");
 const form = document.getElementById("settings");
@@ -15,12 +17,16 @@ const boundaryCanvas = document.getElementById("boundary");
 const lossChart = document.getElementById("loss");
 const legend = document.getElementById("boundary-legend");
 const neuronNote = document.getElementById("neuron-note");
+const say = announcer(document.getElementById("announcer"));
 const model = pyodideTransport();
 
 const STEPS_PER_REQUEST = 5;
 const REDRAW_EVERY_MS = 300; // the boundary costs a grid of forward passes
-let running = false;
+const SAY_EVERY_MS = 5000; // while training, the progress is said this often
+let running = false; // training, until paused
+let looping = false; // the training loop is going (see run)
 let lastDrawn = 0;
+let lastSaid = 0;
 let last = null; // the last answer with a boundary
 let opened = null; // the sample the last hidden neuron opened on
 
@@ -63,6 +69,7 @@ function showError(problem) {
 function show(answer) {
   progress.textContent = `step ${answer.step} · ${answer.loss_name} loss ${answer.loss} · ` +
     `accuracy ${answer.accuracy_text}`;
+  if (!looping || performance.now() - lastSaid > SAY_EVERY_MS) sayProgress();
   if (answer.boundary) {
     last = answer;
     drawPlane();
@@ -81,13 +88,32 @@ async function step() {
     pause();
     return showError(answer.error);
   }
+  // An error about a setting stays until the setting is fixed; any other
+  // (the worker failing) is over once a step works again.
+  if (!form.querySelector("[aria-invalid]")) showError(null);
   show(answer);
 }
 
+function sayProgress() {
+  say(progress.textContent);
+  lastSaid = performance.now();
+}
+
+// Train until paused, one request at a time. Pausing and training again
+// before the request out is answered continues this loop, never starts a
+// second one.
 async function run() {
-  while (running) {
-    await step();
-    await new Promise(requestAnimationFrame);
+  if (looping) return;
+  looping = true;
+  try {
+    while (running) {
+      await step();
+      await new Promise(requestAnimationFrame);
+    }
+  } finally {
+    looping = false;
+    pause(); // whatever stopped the loop, the button says Train again
+    sayProgress(); // where training stopped: the last step's answer is in
   }
 }
 
