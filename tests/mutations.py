@@ -47,7 +47,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 # What the copy holds: the package and everything its tests read.
-COPIED = ["micrograd", "tests", "notebooks", "README.md", "pyproject.toml"]
+COPIED = ["micrograd", "tests", "notebooks", "README.md", "pyproject.toml", ".ci", ".gitignore"]
 
 # The tests that should catch a bug in each part of the package.
 ENGINE = (
