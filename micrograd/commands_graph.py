@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from micrograd.engine import Value, topological_order
-from micrograd.expression import evaluate, normalize_name
+from micrograd.expression import evaluate, is_variable_name, normalize_name
 from micrograd.files import check_output, check_output_folder, make_output_folder, write_atomically
 from micrograd.messages import SHOWN, one_line, shorten, shown
 from micrograd.trace import explain, trace_backward
@@ -270,7 +270,7 @@ def _variables(items: list[str]) -> dict[str, float]:
     for item in items:
         name, sep, text = item.partition("=")
         name = name.strip()
-        if not sep or not name.isidentifier() or name.startswith("__"):
+        if not sep or not is_variable_name(name):
             raise ValueError(f"--set {shown(item)}: expected NAME=VALUE, e.g. x=2")
         if name in variables:
             raise ValueError(f"--set {shown(item)}: {shorten(name)} is set twice")

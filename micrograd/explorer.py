@@ -44,7 +44,7 @@ from urllib.parse import quote, unquote
 
 from micrograd.datasets import DATASETS, dataset_classes, make_dataset, to_sign
 from micrograd.engine import Value, no_grad, topological_order
-from micrograd.expression import evaluate
+from micrograd.expression import evaluate, is_variable_name
 from micrograd.formulas import (
     format_number,
     forward_formula,
@@ -349,7 +349,7 @@ def _number(text: object, field: str) -> float:
 
 
 def _variable_name(name: object) -> str:
-    if not isinstance(name, str) or not name.isidentifier() or name.startswith("__"):
+    if not is_variable_name(name):
         raise RequestError(f"{name!r} is not a variable name", "expr")
     return name
 

@@ -29,7 +29,7 @@ import unicodedata
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TypeGuard, TypeVar
 
 from micrograd.engine import Value
 from micrograd.messages import shorten
@@ -38,7 +38,14 @@ from micrograd.messages import shorten
 # a graph of ~50,000 nodes, which is drawn (as DOT text) in about a second.
 MAX_LENGTH = 100_000
 
-__all__ = ["FUNCTIONS", "MAX_LENGTH", "ExpressionError", "evaluate", "normalize_name"]
+__all__ = [
+    "FUNCTIONS",
+    "MAX_LENGTH",
+    "ExpressionError",
+    "evaluate",
+    "is_variable_name",
+    "normalize_name",
+]
 
 # A binary operator: plain numbers stay numbers on the right of **, so that
 # x ** 2 is the power-rule node '**2' and never a Value exponent.
@@ -92,6 +99,12 @@ _NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
 
 class ExpressionError(ValueError):
     """An expression that cannot be parsed, is not allowed, or lacks a value."""
+
+
+def is_variable_name(name: object) -> TypeGuard[str]:
+    """Whether `name` can name a variable: an identifier not starting with __
+    (the parser refuses those, so no dunder can be reached)."""
+    return isinstance(name, str) and name.isidentifier() and not name.startswith("__")
 
 
 def normalize_name(name: str) -> str:

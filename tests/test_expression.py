@@ -355,3 +355,10 @@ def test_a_default_gives_every_variable_without_a_value_one() -> None:
         evaluate("x * y", {"x": 3.0})
     with pytest.raises(ExpressionError, match="tanh is a function"):
         evaluate("tanh * 2", {}, default=1.0)
+
+
+def test_what_can_name_a_variable() -> None:
+    from micrograd.expression import is_variable_name
+
+    assert is_variable_name("x1") and is_variable_name("w_out")
+    assert not any(map(is_variable_name, ["", "1x", "x-1", "__class__", None, 3]))
