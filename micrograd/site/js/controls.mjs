@@ -1,26 +1,27 @@
 // The graph page's inputs: the expression box, one slider and one number box
-// per variable, the table of values and gradients, the lesson menu, and the
-// errors shown next to the box they concern. Each change is handed to
+// per variable, the table of values and gradients, and the errors shown next
+// to the box they concern. Each change is handed to
 // `onChange({expr})` or `onChange({values: {name: text}})` as typed: the
 // model checks and parses it. `onSettle()` says the learner is done for now
 // (Enter, a pause in typing, a slider let go): the page then says the outcome.
 
 const EVALUATE_MS = 250; // the graph follows the typing this long after a key
 const SETTLE_MS = 1000; // a pause this long in typing ends it
-const ERRORS = ".inputs .error, .vars .error"; // each next to the box it concerns
 
 export class Controls {
-  constructor(onChange, onSettle) {
+  // `part(name)` finds a part of the page (see graph-markup.mjs).
+  constructor(part, onChange, onSettle) {
     this.onChange = onChange;
     this.onSettle = onSettle;
-    this.expr = document.getElementById("expr");
-    this.exprError = document.getElementById("expr-error");
-    this.rows = document.getElementById("variables");
-    this.table = document.getElementById("values");
-    this.output = document.getElementById("output");
-    this.lessonText = document.getElementById("lesson-text");
-    this.note = document.getElementById("note");
-    this.lessons = document.getElementById("lessons");
+    this.part = part;
+    this.expr = part("expr");
+    this.exprError = part("expr-error");
+    this.rows = part("variables");
+    this.noVariables = part("no-variables");
+    this.table = part("values");
+    this.output = part("output");
+    this.lessonText = part("lesson-text");
+    this.note = part("note");
     // The slider being dragged, which the model's answers do not move. The
     // drag ends wherever the pointer is let go, or when the browser takes a
     // touch over (to scroll, say).
@@ -42,9 +43,6 @@ export class Controls {
       if (event.key === "Enter") this.settleExpr();
     });
     this.expr.addEventListener("blur", () => { if (this.typing) this.settleExpr(); });
-    this.lessons.addEventListener("change", () => {
-      if (this.lessons.value) location.hash = `lesson=${this.lessons.value}`;
-    });
   }
 
   sendExpr() {
@@ -61,16 +59,9 @@ export class Controls {
     this.onSettle();
   }
 
-  setLessons(lessons) {
-    for (const lesson of lessons) {
-      this.lessons.append(new Option(lesson.title, lesson.name));
-    }
-  }
-
   // Put a graph answer's expression, lesson, output and variables on the page.
   show(answer) {
-    if (document.activeElement !== this.expr) this.expr.value = answer.expr;
-    this.lessons.value = answer.lesson ? answer.lesson.name : "";
+    if (document.activeElement !== this.expr) this.expr.value = answer.expr ?? "";
     this.lessonText.hidden = !answer.lesson;
     if (answer.lesson) {
       const title = document.createElement("strong");
@@ -85,6 +76,9 @@ export class Controls {
       : `${out.name} = ${out.value}`;
     this.showVariables(answer.variables);
     this.showTable(answer.variables);
+    // Why a graph has no slider, or fewer than it has leaves, when the model says.
+    this.noVariables.hidden = !answer.fixed;
+    this.noVariables.textContent = answer.fixed || "";
   }
 
   showVariables(variables) {
@@ -94,7 +88,7 @@ export class Controls {
       this.rows.dataset.names = names;
     }
     for (const v of variables) {
-      const row = this.rows.querySelector(`[data-name="${v.name}"]`);
+      const row = this.rows.querySelector(`[data-name="${CSS.escape(v.name)}"]`);
       const [slider, box] = row.querySelectorAll("input");
       Object.assign(slider, { min: v.min, max: v.max, step: v.step });
       if (this.dragging !== slider) slider.value = v.value_exact;
@@ -111,18 +105,19 @@ export class Controls {
     row.dataset.name = variable.name;
     const label = document.createElement("label");
     label.textContent = variable.name;
-    label.htmlFor = `value-${variable.name}`;
+    const boxId = this.part.id(`value-${variable.name}`);
+    label.htmlFor = boxId;
     const slider = document.createElement("input");
     slider.type = "range";
     slider.setAttribute("aria-label", `${variable.name} slider`);
     const box = document.createElement("input");
     box.type = "number";
     box.step = "any";
-    box.id = `value-${variable.name}`;
+    box.id = boxId;
     const error = document.createElement("p");
     error.className = "error";
     error.hidden = true;
-    error.id = `error-${variable.name}`;
+    error.id = this.part.id(`error-${variable.name}`);
     box.setAttribute("aria-describedby", error.id);
     slider.addEventListener("pointerdown", () => { this.dragging = slider; });
     slider.addEventListener("input", () => {
@@ -165,14 +160,19 @@ export class Controls {
     this.table.classList.add("stale");
   }
 
+  // Every place an error is shown: beside the expression and each variable.
+  errorPlaces() {
+    return [this.exprError, ...this.rows.querySelectorAll(".error")];
+  }
+
   // What the learner's last change gave, in words: the error, else the output.
   outcome() {
-    const error = [...document.querySelectorAll(ERRORS)].find((place) => !place.hidden);
+    const error = this.errorPlaces().find((place) => !place.hidden);
     return error ? `Error: ${error.textContent}` : this.output.textContent;
   }
 
   clearErrors() {
-    for (const place of document.querySelectorAll(ERRORS)) {
+    for (const place of this.errorPlaces()) {
       place.hidden = true;
       place.textContent = "";
     }

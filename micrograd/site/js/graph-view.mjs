@@ -1,16 +1,11 @@
-// Drawing the graph: the model's DOT text laid out by Graphviz (compiled to
-// WebAssembly, from @viz-js/viz) as SVG, and a handle to mark its nodes and
-// edges and to fill in their grad fields. Node ids are the DOT ids the model
-// gives (v0, v0_op, ...); Graphviz keeps each as the <title> of its group.
-import { instance } from "../vendor/viz/viz.js";
+// Drawing the graph: the model's DOT text as Graphviz laid it out in SVG (in
+// the browser, or in a notebook's kernel), made a thing to work with: its
+// nodes buttons, a handle to mark nodes and edges and to fill in their grad
+// fields. Node ids are the DOT ids the model gives (v0, v0_op, ...); Graphviz
+// keeps each as the <title> of its group.
 import { makeButton, oneTabStop } from "./keyboard.mjs";
 
-const graphviz = instance();
-
-export async function drawGraph(container, dot, onPick) {
-  const viz = await graphviz;
-  // Ranks closer than Graphviz's default: a tall graph then fits at a larger size.
-  const svg = viz.renderSVGElement(dot, { graphAttributes: { ranksep: 0.3 } });
+export function drawGraph(container, svg, onPick) {
   const nodes = new Map();
   const edges = [];
   for (const group of svg.querySelectorAll("g.node")) {

@@ -5,18 +5,19 @@
 // the page and the graph's box, and move through the graph's nodes, as usual.
 
 export class Stepper {
-  constructor(onMove) {
+  // `part(name)` finds a part of the page (see graph-markup.mjs).
+  constructor(part, onMove) {
     this.onMove = onMove;
     this.index = 0;
     this.count = 0;
-    this.slider = document.getElementById("step");
-    this.label = document.getElementById("step-count");
-    this.caption = document.getElementById("caption");
+    this.slider = part("step");
+    this.label = part("step-count");
+    this.caption = part("caption");
     this.buttons = {
-      first: document.getElementById("step-first"),
-      prev: document.getElementById("step-prev"),
-      next: document.getElementById("step-next"),
-      last: document.getElementById("step-last"),
+      first: part("step-first"),
+      prev: part("step-prev"),
+      next: part("step-next"),
+      last: part("step-last"),
     };
     this.buttons.first.addEventListener("click", () => this.move(0));
     this.buttons.prev.addEventListener("click", () => this.move(this.index - 1));
