@@ -14,12 +14,12 @@ from micrograd.engine import (
     Value,
     detect_anomaly,
     dot,
-    grad,
     no_gc,
     no_grad,
     sum_values,
     topological_order,
 )
+from micrograd.engine import grad as engine_grad
 
 
 def here() -> int:
@@ -354,7 +354,7 @@ def test_leaky_relu_keeps_its_slope_on_the_node_without_a_second_edge(x: float) 
     a.grad = 0.0
     (y * 3).backward()
     assert a.grad == 3.0 * y.local_grads[0]
-    (first,) = grad(y, a, create_graph=True)
+    (first,) = engine_grad(y, a, create_graph=True)
     assert first.data == y.local_grads[0]
 
 
