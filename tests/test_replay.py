@@ -124,16 +124,25 @@ def make_leaves(values: list[float]) -> list[Value]:
     return [Value(x, label=f"x{k}") for k, x in enumerate(values)]
 
 
+def learner_graph(
+    program: list[tuple[str, list[int], float]], values: list[float]
+) -> tuple[list[Value], Value]:
+    """The leaves and root of a program built at `values`, after backward,
+    as a learner leaves them; an example where that fails is skipped."""
+    leaves = make_leaves(values)
+    built = outcome(lambda: build(program, leaves))
+    assume(built[0] == "ok")
+    root: Value = built[1]
+    assume(outcome(root.backward)[0] == "ok")
+    return leaves, root
+
+
 @settings(max_examples=300, deadline=None)
 @given(PROGRAM, LEAVES, LEAVES)
 def test_replay_at_new_values_is_the_expression_built_there_afresh(
     program: list[tuple[str, list[int], float]], old: list[float], new: list[float]
 ) -> None:
-    leaves = make_leaves(old)
-    built = outcome(lambda: build(program, leaves))
-    assume(built[0] == "ok")
-    root: Value = built[1]
-    assume(outcome(root.backward)[0] == "ok")
+    leaves, root = learner_graph(program, old)
     before = shape(root)
 
     copied = outcome(lambda: replay(root, dict(zip(leaves, new, strict=True))))
@@ -158,11 +167,7 @@ def test_replay_at_new_values_is_the_expression_built_there_afresh(
 def test_replay_without_data_reproduces_the_graph(
     program: list[tuple[str, list[int], float]], values: list[float]
 ) -> None:
-    leaves = make_leaves(values)
-    built = outcome(lambda: build(program, leaves))
-    assume(built[0] == "ok")
-    root: Value = built[1]
-    assume(outcome(root.backward)[0] == "ok")
+    _, root = learner_graph(program, values)
     mapping = replay(root)
     copy = mapping[root]
     assert set(mapping) == set(topological_order(root))
