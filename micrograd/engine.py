@@ -102,7 +102,7 @@ class Value:
         "_a": "The first child, or a tuple of all children (n-ary); None for a leaf.",
         "_da": "∂self/∂_a, or a tuple of ∂self/∂child (n-ary).",
         "_b": "The second child, or None.",
-        "_db": "∂self/∂_b, or the closure assigned to _backward.",
+        "_db": "∂self/∂_b, the closure assigned to _backward, or leaky_relu's slope.",
     }
 
     def __init__(
@@ -348,9 +348,11 @@ class Value:
         """x if x > 0 else slope·x; ∂/∂x = 1 if x > 0 else slope (slope at 0)."""
         slope = _as_float(negative_slope, "leaky_relu(negative_slope=)")
         x = self.data
+        # The slope is kept in the spare `_db` of this one-child node (no `_b`
+        # reads it), so a copy of the graph can rerun the op at another x.
         if x > 0.0:
-            return _node(x, "leaky_relu", self, 1.0)
-        return _node(slope * x, "leaky_relu", self, slope)
+            return _node(x, "leaky_relu", self, 1.0, None, slope)
+        return _node(slope * x, "leaky_relu", self, slope, None, slope)
 
     _derivative_rule("leaky_relu", lambda out, x: out.local_grads)
 

@@ -19,6 +19,7 @@ from micrograd.engine import (
     sum_values,
     topological_order,
 )
+from micrograd.engine import grad as engine_grad
 
 
 def here() -> int:
@@ -334,6 +335,27 @@ def test_leaky_relu_at_zero_has_the_negative_slope() -> None:
     y.backward()
     assert y.data == pytest.approx(-0.6, rel=1e-15)
     assert x.grad == 0.2
+
+
+@pytest.mark.parametrize("x", [2.0, -3.0])
+def test_leaky_relu_keeps_its_slope_on_the_node_without_a_second_edge(x: float) -> None:
+    # The slope sits in the spare _db of the one-child node, for graph copies
+    # that rerun the op; it must not look like a second child or derivative.
+    a = Value(x)
+    y = a.leaky_relu(0.25)
+    assert y._db == 0.25
+    assert y._prev == (a,)
+    assert y.local_grads == ((1.0,) if x > 0 else (0.25,))
+    y._backward()
+    assert a.grad == 0.0  # y.grad is still 0
+    y.grad = 2.0
+    y._backward()
+    assert a.grad == 2.0 * y.local_grads[0]
+    a.grad = 0.0
+    (y * 3).backward()
+    assert a.grad == 3.0 * y.local_grads[0]
+    (first,) = engine_grad(y, a, create_graph=True)
+    assert first.data == y.local_grads[0]
 
 
 # -- hand-built nodes, as the classic constructor allows ---------------------------------

@@ -7,7 +7,7 @@ import sys
 
 CORE = [
     "engine", "functional", "losses", "nn", "optim", "train", "datasets", "checkpoint",
-    "files", "gradcheck", "formulas", "trace", "expression", "messages",
+    "files", "gradcheck", "formulas", "trace", "expression", "messages", "replay",
 ]
 OPTIONAL = ["graphviz", "matplotlib", "tqdm", "torch", "numpy"]
 
