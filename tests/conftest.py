@@ -50,6 +50,9 @@ def require_node_modules() -> Path:
 
 
 CHROMIUM = os.environ.get("MICROGRAD_CHROMIUM", "/usr/bin/chromium")
+# Chromium as a test browser: no sandbox as root, and no calls home.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-default-apps"]
 
 
 def require_browser() -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import require_browser, require_node_modules
+from conftest import CHROMIUM_ARGS, require_browser, require_node_modules
 
 from micrograd.explorer import LESSONS
 from micrograd.expression import evaluate
@@ -30,9 +30,6 @@ ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 NEURON = "tanh(x1*w1 + x2*w2 + b)"
 NEURON_VALUES = {"x1": 2.0, "x2": 0.0, "w1": -3.0, "w2": 1.0, "b": 6.8813735870195432}
 ISSUE_LINK = "index.html#expr=tanh(x1*w1+x2*w2+b)&x1=2&x2=0&w1=-3&w2=1&b=6.8813735870195432"
-# Chromium as a test browser: no sandbox as root, and no calls home.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-default-apps"]
 READY = 60_000  # ms: Pyodide's first load, on a busy machine
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 800}
