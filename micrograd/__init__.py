@@ -2,7 +2,8 @@
 
 `Value` records the operations that produce it; `backward()` applies the
 chain rule through them. `nn` builds neurons, layers and MLPs on top; `viz`
-and `trace` show the graph and the backward pass step by step.
+and `trace` show the graph and the backward pass step by step; `explore`
+shows it live in a notebook, sliders and all.
 """
 
 from micrograd import checkpoint, datasets, functional, losses, train
@@ -25,6 +26,7 @@ from micrograd.gradcheck import (
     numerical_grad,
 )
 from micrograd.nn import MLP, Layer, Module, Neuron
+from micrograd.notebook import explore
 from micrograd.optim import SGD, Adam
 from micrograd.trace import explain, trace_backward
 from micrograd.viz import draw_dot, to_dot
@@ -45,6 +47,7 @@ __all__ = [
     "dot",
     "draw_dot",
     "explain",
+    "explore",
     "functional",
     "grad",
     "gradcheck",

@@ -1,6 +1,7 @@
 """The explorer's model: the state of one learner's page, answering its view.
 
-An `Explorer` holds an expression with its variables' values (the graph page)
+An `Explorer` holds an expression with its variables' values (the graph page),
+or a learner's own Value (`ValueGraph`, for a notebook's `micrograd.explore`),
 and a network with its data (the training page), and answers requests given
 as JSON text through one entry point, `handle(request) -> answer`. It knows
 nothing of browsers: the same object can serve the static site (in Pyodide)
@@ -10,8 +11,10 @@ computes no numbers of its own.
 Requests, each an object with a "kind":
 
     open        {"hash": "expr=tanh(x*w)&x=2&w=1"} or {"hash": "lesson=neuron"}; a
-                hash may carry a note=... to show beside the graph
-    set         {"expr": "...", "values": {"x": "2.5"}}, either or both
+                hash may carry a note=... to show beside the graph; without a
+                hash, the Explorer's ValueGraph (its answer's expr and hash null)
+    set         {"expr": "...", "values": {"x": "2.5"}}, either or both (a
+                ValueGraph's: values only, by slider name)
     step        {"index": k}: the graph after k steps of backward (0 to count)
     node        {"id": "v3"}: a node's op, local derivatives and explain
     lessons     the built-in lessons
@@ -37,7 +40,7 @@ import copy
 import json
 import math
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 from urllib.parse import quote, unquote
@@ -55,6 +58,7 @@ from micrograd.formulas import (
 from micrograd.messages import one_line
 from micrograd.nn import ACTIVATIONS, MLP, Neuron
 from micrograd.optim import Optimizer
+from micrograd.replay import fixed_nodes, movable_leaves, replay
 from micrograd.trace import BackwardTrace, explain, trace_backward
 from micrograd.train import (
     LOSS_LABELS,
@@ -76,6 +80,7 @@ __all__ = [
     "Link",
     "RequestError",
     "TrainingSettings",
+    "ValueGraph",
     "parse_hash",
 ]
 
@@ -175,29 +180,33 @@ _MAX_NOTE = 600
 
 
 class _Graph:
-    """An expression's graph after forward and backward, and its node ids."""
+    """A graph after forward and backward, its sliders' leaves, and its node ids.
+
+    Made from an expression (`_expression_graph`: the site's graphs, which a
+    link can open again) or from a learner's own Values (`ValueGraph`: a
+    notebook's `explore`, whose `source` it keeps, to move its sliders).
+    """
 
     def __init__(
         self,
-        expr: str,
-        values: Mapping[str, float],
-        lesson: Lesson | None,
+        root: Value,
+        leaves: Mapping[str, Value],
         rankdir: str = "LR",
+        *,
+        expr: str | None = None,
+        lesson: Lesson | None = None,
         note: str | None = None,
+        source: ValueGraph | None = None,
+        fixed: str | None = None,
     ) -> None:
         if rankdir not in _RANKDIRS:
             raise RequestError(f"rankdir must be one of {', '.join(_RANKDIRS)}, got {rankdir!r}")
-        root, leaves = evaluate(expr, values, default=DEFAULT_VALUE)
-        for name in leaves:
-            if name in _HASH_KEYS:
-                raise RequestError(f"{name!r} names a part of the page's link, so it cannot be "
-                                   "a variable: call it something else", "expr")
-        if root._prev:
-            root.label = _output_name(leaves)
         self.expr = expr
         self.rankdir = rankdir
         self.lesson = lesson if lesson is not None and lesson.expr == expr else None
         self.note = note
+        self.source = source
+        self.fixed = fixed  # why some leaves have no slider, if any
         self.root = root
         self.leaves = leaves
         self.trace: BackwardTrace = trace_backward(root)
@@ -212,8 +221,10 @@ class _Graph:
     def values(self) -> dict[str, float]:
         return {name: leaf.data for name, leaf in self.leaves.items()}
 
-    def hash(self) -> str:
-        """The URL fragment that opens this graph again."""
+    def hash(self) -> str | None:
+        """The URL fragment that opens this graph again (an expression's only)."""
+        if self.expr is None:
+            return None
         parts = [f"lesson={self.lesson.name}"] if self.lesson else []
         parts.append("expr=" + quote(self.expr, safe=_HASH_SAFE))
         parts += [f"{name}={_number_text(v)}" for name, v in self.values().items()]
@@ -250,10 +261,12 @@ class _Graph:
                 "grad_text": format_number(leaf.grad),
                 "min": low, "max": high, "step": step,
             })
+        dot = to_dot(root, rankdir=self.rankdir, show_local_grads=True)
         return {
             "expr": self.expr, "hash": self.hash(), "lesson": lesson, "note": self.note,
-            "output": output, "variables": variables,
-            "dot": to_dot(root, rankdir=self.rankdir, show_local_grads=True),
+            "fixed": self.fixed, "output": output, "variables": variables,
+            # Ranks closer than Graphviz's default: a tall graph then fits at a larger size.
+            "dot": dot.replace("{\n", "{\n\tranksep=0.3\n", 1),
             "count": len(self.trace), "step": self.step(len(self.trace)),
         }
 
@@ -310,6 +323,89 @@ class _Graph:
             "locals": locals_, "explain": str(explanation),
             "paths": {"nodes": nodes, "edges": edges},
         }
+
+
+def _expression_graph(
+    expr: str,
+    values: Mapping[str, float],
+    lesson: Lesson | None,
+    rankdir: str = "LR",
+    note: str | None = None,
+) -> _Graph:
+    """An expression's graph, its variables at `values` (new ones at DEFAULT_VALUE)."""
+    root, leaves = evaluate(expr, values, default=DEFAULT_VALUE)
+    for name in leaves:
+        if name in _HASH_KEYS:
+            raise RequestError(f"{name!r} names a part of the page's link, so it cannot be "
+                               "a variable: call it something else", "expr")
+    if root._prev:
+        root.label = _output_name(leaves)
+    return _Graph(root, leaves, rankdir, expr=expr, lesson=lesson, note=note)
+
+
+class ValueGraph:
+    """A learner's own Value, to explore in a notebook (`micrograd.explore`).
+
+    Its graph is shown as a copy, replayed (see `replay`) with the sliders'
+    leaves at the values the learner picks, so the learner's own Values
+    never change. The sliders are the given leaves, or else every leaf with
+    a label that can move (not below an op built by hand, whose output
+    cannot be recomputed); each is named by its label, made unique (x, x#2).
+    `labels` names nodes in the copy (a network's weights, say) without
+    changing the learner's.
+    """
+
+    def __init__(
+        self,
+        root: Value,
+        sliders: Sequence[Value] | None = None,
+        labels: Mapping[Value, str] | None = None,
+        note: str | None = None,
+    ) -> None:
+        if not isinstance(root, Value):
+            raise TypeError(f"explore: expected a Value, got {type(root).__name__}: {root!r}")
+        self.root = root
+        self.labels = dict(labels or {})
+        self.note = note
+        movable = movable_leaves(root)
+        if sliders is None:
+            sliders = [leaf for leaf in movable if self._label(leaf)]
+        elif not set(sliders) <= set(movable):
+            raise ValueError("explore: a slider must be a leaf of the graph that can move")
+        self.sliders: dict[str, Value] = {}
+        for leaf in sliders:
+            name = self._label(leaf) or "x"
+            unique, k = name, 2
+            while unique in self.sliders:
+                unique, k = f"{name}#{k}", k + 1
+            self.sliders[unique] = leaf
+        if root._prev and not self._label(root):
+            self.labels[root] = _output_name(self.sliders)
+        self.fixed = self._fixed_note(movable)
+
+    def _label(self, node: Value) -> str:
+        return self.labels.get(node, node.label)
+
+    def _fixed_note(self, movable: list[Value]) -> str | None:
+        """Why a leaf has no slider, if a learner would look for one."""
+        fixed = sorted({self._label(node) for node in fixed_nodes(self.root)
+                        if not node._prev and self._label(node)})
+        if fixed:
+            return (f"No slider for {', '.join(fixed)}: they feed an op built by hand (with "
+                    "_local= or a _backward function), whose output cannot be recomputed for "
+                    "new inputs.")
+        if not self.sliders and movable:
+            return ("No leaf has a label, so none has a slider: label the ones to move, as in "
+                    "Value(2.0, label='x').")
+        return None
+
+    def graph(self, values: Mapping[str, float], rankdir: str = "LR") -> _Graph:
+        """The copy with the sliders at `values` (the others as they are)."""
+        data = {leaf: values[name] for name, leaf in self.sliders.items() if name in values}
+        copy = replay(self.root, data, self.labels)
+        leaves = {name: copy[leaf] for name, leaf in self.sliders.items()}
+        return _Graph(copy[self.root], leaves, rankdir, note=self.note, source=self,
+                      fixed=self.fixed)
 
 
 def _output_name(leaves: Mapping[str, Value]) -> str:
@@ -632,7 +728,7 @@ class _Training:
             values[f"{x}{i}"] = v
         note = self._neuron_note(layer, index, sample, chosen is not None,
                                  relu and self._fires(neuron, inputs))
-        graph = _Graph(expr, values, None, note=note)
+        graph = _expression_graph(expr, values, None, note=note)
         return {"hash": graph.hash(), "expr": expr, "sample": sample, "note": note,
                 "output": format_number(graph.root.data)}
 
@@ -677,7 +773,8 @@ class Explorer:
     the request fails, even after the handler has returned.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, graph: ValueGraph | None = None) -> None:
+        self._source = graph  # what "open" without a hash opens
         self._graph: _Graph | None = None
         self._training: _Training | None = None
 
@@ -717,27 +814,41 @@ class Explorer:
         }
 
     def _open(self, message: dict[str, Any]) -> Answer:
+        rankdir = message.get("rankdir", "LR")
+        if "hash" not in message and self._source is not None:
+            self._graph = self._source.graph({}, rankdir)
+            return self._graph.answer()
         hash_text = message.get("hash", "")
         if not isinstance(hash_text, str):
             raise RequestError(f"open: hash must be text, got {hash_text!r}")
         link = parse_hash(hash_text)
-        self._graph = _Graph(link.expr, link.values, link.lesson, message.get("rankdir", "LR"),
-                             link.note)
+        self._graph = _expression_graph(link.expr, link.values, link.lesson, rankdir, link.note)
         return self._graph.answer()
 
     def _set(self, message: dict[str, Any]) -> Answer:
         graph = self._need_graph()
-        expr = message.get("expr", graph.expr)
-        if not isinstance(expr, str):
-            raise RequestError(f"set: expr must be text, got {expr!r}", "expr")
         new = message.get("values", {})
         if not isinstance(new, dict):
             raise RequestError(f"set: values must be an object, got {new!r}")
-        values = graph.values()
-        values.update({_variable_name(k): _number(v, k) for k, v in new.items()})
         rankdir = message.get("rankdir", graph.rankdir)
+        values = graph.values()
+        if graph.source is not None:
+            if "expr" in message:
+                raise RequestError("set: this graph is of a Value in Python: change it there, "
+                                   "and explore it again", "expr")
+            for name in new:
+                if name not in values:
+                    raise RequestError(f"set: no slider {name!r}; the sliders: "
+                                       f"{', '.join(values) or 'none'}", "expr")
+            values.update({name: _number(v, name) for name, v in new.items()})
+            self._graph = graph.source.graph(values, rankdir)
+            return self._graph.answer()
+        expr = message.get("expr", graph.expr)
+        if not isinstance(expr, str):
+            raise RequestError(f"set: expr must be text, got {expr!r}", "expr")
+        values.update({_variable_name(k): _number(v, k) for k, v in new.items()})
         note = graph.note if expr == graph.expr else None
-        self._graph = _Graph(expr, values, graph.lesson, rankdir, note)
+        self._graph = _expression_graph(expr, values, graph.lesson, rankdir, note)
         return self._graph.answer()
 
     def _step(self, message: dict[str, Any]) -> Answer:

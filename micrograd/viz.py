@@ -37,6 +37,7 @@ __all__ = [
     "GraphvizMissing",
     "RenderError",
     "Stepper",
+    "dot_to_svg",
     "draw_dot",
     "draw_frame",
     "grad_field",
@@ -316,6 +317,12 @@ def _digraph_class() -> Any:
             return f"<micrograd.viz.Digraph of {len(self.body)} DOT statements>"
 
     return Digraph
+
+
+def dot_to_svg(source: str, timeout: float = RENDER_TIMEOUT) -> str:
+    """DOT text laid out by Graphviz's `dot` as SVG text, as `draw_dot` renders
+    it (needs the program, not the graphviz package)."""
+    return _run_dot(source, "svg", "dot", True, timeout).decode("utf-8")
 
 
 def _run_dot(source: str, format: str, engine: str, quiet: bool, timeout: float) -> bytes:

@@ -7,9 +7,10 @@ import sys
 
 CORE = [
     "engine", "functional", "losses", "nn", "optim", "train", "datasets", "checkpoint",
-    "files", "gradcheck", "formulas", "trace", "expression", "messages", "replay",
+    "files", "gradcheck", "formulas", "trace", "expression", "messages", "replay", "explorer",
+    "notebook",
 ]
-OPTIONAL = ["graphviz", "matplotlib", "tqdm", "torch", "numpy"]
+OPTIONAL = ["graphviz", "matplotlib", "tqdm", "torch", "numpy", "anywidget", "ipywidgets"]
 
 
 def test_the_core_and_the_package_import_no_optional_dependency() -> None:
