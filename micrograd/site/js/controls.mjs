@@ -60,7 +60,10 @@ export class Controls {
   }
 
   // Put a graph answer's expression, lesson, output and variables on the page.
-  show(answer) {
+  // `changing` holds the values the learner has changed since the request
+  // this answers: their sliders and boxes stay as the learner left them
+  // (put back, a key held on a slider would lose steps).
+  show(answer, changing = {}) {
     if (document.activeElement !== this.expr) this.expr.value = answer.expr ?? "";
     this.lessonText.hidden = !answer.lesson;
     if (answer.lesson) {
@@ -74,14 +77,14 @@ export class Controls {
     this.output.textContent = out.formula
       ? `${out.name} = ${out.formula} = ${out.value}`
       : `${out.name} = ${out.value}`;
-    this.showVariables(answer.variables);
+    this.showVariables(answer.variables, changing);
     this.showTable(answer.variables);
     // Why a graph has no slider, or fewer than it has leaves, when the model says.
     this.noVariables.hidden = !answer.fixed;
     this.noVariables.textContent = answer.fixed || "";
   }
 
-  showVariables(variables) {
+  showVariables(variables, changing) {
     const names = variables.map((v) => v.name).join(" ");
     if (this.rows.dataset.names !== names) {
       this.rows.replaceChildren(...variables.map((v) => this.row(v)));
@@ -91,10 +94,11 @@ export class Controls {
       const row = this.rows.querySelector(`[data-name="${CSS.escape(v.name)}"]`);
       const [slider, box] = row.querySelectorAll("input");
       Object.assign(slider, { min: v.min, max: v.max, step: v.step });
-      if (this.dragging !== slider) slider.value = v.value_exact;
+      const moving = this.dragging === slider || v.name in changing;
+      if (!moving) slider.value = v.value_exact;
       // The box shows the value as the table does, and all its digits while edited.
       box.dataset.exact = v.value_exact;
-      if (document.activeElement !== box) box.value = v.value_text;
+      if (document.activeElement !== box && !moving) box.value = v.value_text;
       slider.setAttribute("aria-valuetext", v.value_text);
     }
   }

@@ -147,7 +147,7 @@ export class GraphExplorer {
     this.controls.clearErrors();
     this.container.classList.remove("stale");
     this.onShow(answer);
-    this.controls.show(answer);
+    this.controls.show(answer, this.pending?.values);
     this.view = drawGraph(this.container, svg, (id) => this.pick(id, true));
     if (fresh || this.stepper.index >= answer.count) this.applyStep(answer.step);
     else await this.showStep(this.stepper.index);
