@@ -65,6 +65,9 @@ def execute(notebook: nbformat.NotebookNode, name: str) -> float:
         kernel_name="python3",
         timeout=CELL_TIMEOUT_SECONDS,
         record_timing=False,
+        # A widget's state is not saved (an explorer's would carry its whole
+        # view): a viewer with no kernel shows the picture each one leaves.
+        store_widget_state=False,
         resources={"metadata": {"path": str(HERE)}},
     )
     start = time.perf_counter()
@@ -79,19 +82,24 @@ def execute(notebook: nbformat.NotebookNode, name: str) -> float:
 
 
 # What changes from run to run in an output that is otherwise the same: an
-# object's address in its plain-text repr, and the random id that keeps each
-# backward stepper's buttons bound to its own frames.
+# object's address in its plain-text repr, the random id that keeps each
+# backward stepper's buttons bound to its own frames, and a widget's model id.
 _ADDRESS = re.compile(r" at 0x[0-9a-f]+>")
 _STEPPER_ID = re.compile(r"micrograd-stepper-[0-9a-f]+")
+_WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 def steady(output: nbformat.NotebookNode, seed: str) -> None:
     """Make the parts of an output that vary between runs depend on `seed` only.
 
-    Addresses are dropped from plain-text reprs; each stepper id becomes a hash
-    of `seed` (the notebook and cell) and its place, still unique on a page.
+    Addresses are dropped from plain-text reprs; each stepper id and widget
+    model id becomes a hash of `seed` (the notebook and cell) and its place,
+    still unique on a page.
     """
     data = output.get("data", {})
+    widget = data.get(_WIDGET_VIEW)
+    if widget is not None:
+        widget["model_id"] = hashlib.sha1(f"{seed}:widget".encode()).hexdigest()[:32]
     if "text/plain" in data:
         data["text/plain"] = _ADDRESS.sub(">", data["text/plain"])
     if "text/html" in data:

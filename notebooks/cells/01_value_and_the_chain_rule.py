@@ -31,6 +31,7 @@ CELLS = [
         from micrograd.engine import Value, topological_order
         from micrograd.gradcheck import numerical_grad
         from micrograd.trace import explain, trace_backward
+        from micrograd.notebook import explore
         from micrograd.viz import draw_dot
         """
     ),
@@ -245,6 +246,22 @@ CELLS = [
     code(
         """
         trace.stepper()
+        """
+    ),
+    md(
+        """
+        **Touch it.** `explore(L)` shows the same graph live, driven by this notebook's kernel:
+        step through backward with the buttons, click a node for its local derivatives and the
+        chain rule that gives its gradient, and move a slider (one per labelled leaf) to watch
+        every value and gradient follow. The kernel recomputes forward and backward on a copy
+        of the graph, so `a`, `b`, `c`, `f` here keep their values. (It needs a running kernel
+        and the extra `pip install 'micrograd[jupyter]'`; a static viewer shows a picture of
+        the graph instead, and the stepper above has every step.)
+        """
+    ),
+    code(
+        """
+        explore(L)
         """
     ),
     md(
