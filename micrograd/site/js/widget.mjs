@@ -57,6 +57,45 @@ function layout(answer) {
   return Promise.resolve(document.importNode(svg, true));
 }
 
+// The explorer's keys are its own (the arrows move a slider or step, Enter
+// opens a node, Escape closes it), but a notebook takes many as its shortcuts
+// when the focus is not in a text box: Enter edits a cell, the arrows and
+// letters move through or change cells. JupyterLab hears keys after the
+// explorer, Notebook 7 before it; so the explorer hears them first (on the
+// window, as they go down), and a key it takes is marked handled, which every
+// notebook's shortcuts leave alone. A handled key loses what the browser would
+// do with it, so that is done here: a slider's step, a button's press.
+const STEPS = { ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1 };
+
+function keepKeys(el) {
+  const keys = (event) => {
+    const target = event.target;
+    if (!el.contains(target) || target.matches(":read-write")) return; // a text box: typing
+    if (event.key === "Tab" || event.ctrlKey || event.metaKey || event.altKey) return;
+    event.preventDefault();
+    if (target.type === "range") moveSlider(target, event.key);
+    else if (target.tagName === "BUTTON" && (event.key === "Enter" || event.key === " ")) {
+      target.click();
+    }
+  };
+  window.addEventListener("keydown", keys, true);
+  return keys;
+}
+
+// What a browser does with a key on a slider: a step, a tenth, or an end.
+function moveSlider(slider, key) {
+  const before = slider.value;
+  const tenth = Math.max(1, Math.round((slider.max - slider.min) / slider.step / 10));
+  if (key in STEPS) slider.stepUp(STEPS[key]);
+  else if (key === "PageUp") slider.stepUp(tenth);
+  else if (key === "PageDown") slider.stepDown(tenth);
+  else if (key === "Home") slider.value = slider.min;
+  else if (key === "End") slider.value = slider.max;
+  if (slider.value === before) return;
+  slider.dispatchEvent(new Event("input", { bubbles: true }));
+  slider.dispatchEvent(new Event("change", { bubbles: true }));
+}
+
 function render({ model, el }) {
   // Unique on the page and in the kernel, for ids and for messages.
   const view = Math.random().toString(36).slice(2, 10);
@@ -68,13 +107,11 @@ function render({ model, el }) {
     expressions: false,
     host: el,
   });
-  // The explorer's keys are its own (Enter opens a node, Escape closes it, the
-  // arrows move a slider or step): the notebook, which would take them as its
-  // shortcuts (Enter edits a cell) or its cursor, does not see them.
-  el.addEventListener("keydown", (event) => event.stopPropagation());
+  const keys = keepKeys(el);
   el.replaceChildren(explorer.page);
   explorer.open({}).then(() => { el.dataset.ready = "true"; });
   return () => {
+    window.removeEventListener("keydown", keys, true);
     transport.close();
     explorer.remove();
   };
