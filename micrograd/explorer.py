@@ -391,7 +391,8 @@ class ValueGraph:
         fixed = sorted({self._label(node) for node in fixed_nodes(self.root)
                         if not node._prev and self._label(node)})
         if fixed:
-            return (f"No slider for {', '.join(fixed)}: they feed an op built by hand (with "
+            they = "they sit" if len(fixed) > 1 else "it sits"
+            return (f"No slider for {', '.join(fixed)}: {they} below an op built by hand (with "
                     "_local= or a _backward function), whose output cannot be recomputed for "
                     "new inputs.")
         if not self.sliders and movable:

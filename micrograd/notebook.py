@@ -30,8 +30,8 @@ def explore(target: Value | Callable[[list[Value]], Any], x: Sequence[float] | N
 
     For a model (an MLP, a Layer, a Neuron: anything that takes a list of
     Values), the sample's numbers become the leaves x1, x2, … with sliders,
-    and the parameters are named as drawn in the graph (w<layer>.<neuron>.<k>,
-    b<layer>.<neuron>), in the copy only. A model must give one output.
+    and the parameters are named as drawn in the graph (w<layer>_<neuron>_<k>,
+    b<layer>_<neuron>), in the copy only. A model must give one output.
     """
     graph = ValueGraph(target) if x is None else _model_graph(target, x)  # type: ignore[arg-type]
     try:
@@ -61,7 +61,7 @@ def _model_graph(model: Any, x: Sequence[float]) -> ValueGraph:
 
 
 def _parameter_labels(model: Any) -> dict[Value, str]:
-    """Names for a network's parameters that say where each sits: w2.1.3 is
+    """Names for a network's parameters that say where each sits: w2_1_3 is
     weight 3 of neuron 1 in layer 2; a parameter with a label keeps it."""
     if isinstance(model, MLP):
         layers = [layer.neurons for layer in model.layers]
@@ -75,6 +75,6 @@ def _parameter_labels(model: Any) -> dict[Value, str]:
     for li, neurons in enumerate(layers, start=1):
         for ni, neuron in enumerate(neurons, start=1):
             for k, w in enumerate(neuron.w, start=1):
-                labels[w] = w.label or f"w{li}.{ni}.{k}"
-            labels[neuron.b] = neuron.b.label or f"b{li}.{ni}"
+                labels[w] = w.label or f"w{li}_{ni}_{k}"
+            labels[neuron.b] = neuron.b.label or f"b{li}_{ni}"
     return labels

@@ -177,7 +177,9 @@ def test_a_leaf_under_an_op_built_by_hand_has_no_slider_and_the_note_says_why() 
     o = by_hand + b
     answer = ask(explore(o), {"kind": "open"})
     assert [v["name"] for v in answer["variables"]] == ["b"]
-    assert answer["fixed"].startswith("No slider for a: ")
+    assert answer["fixed"].startswith("No slider for a: it sits below an op built by hand")
+    two = Value(a.data + b.data, (a, b), "by hand", _local=(1.0, 1.0))
+    assert ValueGraph(two * 2).fixed.startswith("No slider for a, b: they sit below")
 
 
 def test_labels_that_repeat_get_unique_slider_names() -> None:
@@ -190,7 +192,7 @@ def test_a_network_on_one_sample_moves_with_its_inputs() -> None:
     widget = explore(model, [0.5, -1.0, 2.0])
     opened = ask(widget, {"kind": "open"})
     assert [v["name"] for v in opened["variables"]] == ["x1", "x2", "x3"]
-    assert "w1.1.1" in opened["dot"] and "b2.1" in opened["dot"]
+    assert "w1_1_1" in opened["dot"] and "b2_1" in opened["dot"]
     answer = ask(widget, {"kind": "set", "values": {"x2": 0.25}})
     fresh = model([0.5, 0.25, 2.0])
     assert answer["output"]["value"] == format_number(fresh.data)  # type: ignore[union-attr]

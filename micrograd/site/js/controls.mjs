@@ -139,6 +139,7 @@ export class Controls {
   }
 
   showTable(variables) {
+    this.table.closest("table").hidden = !variables.length; // no variables, no table
     this.table.replaceChildren(...variables.map((v) => {
       const tr = document.createElement("tr");
       tr.dataset.name = v.name;
