@@ -44,7 +44,6 @@ KERNEL = 60_000  # ms: a kernel's start, or a notebook's run of every cell
 LOG_TAIL = 80  # lines of the server log shown with a failure
 
 
-
 @dataclass(frozen=True)
 class App:
     """Where JupyterLab and Notebook 7 differ, for this harness."""
