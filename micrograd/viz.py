@@ -88,6 +88,7 @@ def to_dot(
     show_local_grads: bool = False,
     highlight: Value | Collection[Value] | None = None,
     grads: Mapping[Value, float] | None = None,
+    ranksep: float | None = None,
 ) -> str:
     """The graph of `root` as DOT text; needs neither graphviz nor Graphviz.
 
@@ -95,13 +96,19 @@ def to_dot(
     graph. `show_local_grads` labels each edge child → op with ∂parent/∂child;
     `highlight` marks a node (or several) and the edges into its op; `grads`
     shows these gradients instead of each node's `.grad`, and a node missing
-    from it as `grad ?` (not known yet).
+    from it as `grad ?` (not known yet); `ranksep` sets the room between ranks
+    (inches; Graphviz's default 0.5).
 
     A large graph with long edges (see _MAX_HIDDEN_NODES) is drawn so that
     Graphviz lays it out in seconds: each use of a leaf after its first gets
     a copy of the leaf, dashed, beside the op that uses it.
     """
     body = _dot_statements(root, rankdir, show_grad, show_local_grads, highlight, grads)
+    if ranksep is not None:
+        if isinstance(ranksep, bool) or not isinstance(ranksep, (int, float)) \
+                or not 0 <= ranksep < float("inf"):
+            raise ValueError(f"to_dot: ranksep must be a number of inches ≥ 0, got {ranksep!r}")
+        body.insert(0, f"\tranksep={ranksep}\n")
     return "digraph {\n" + "".join(body) + "}\n"
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from importlib.resources import files
 from typing import Any
 
@@ -64,6 +65,8 @@ for (const [name, text] of modules) {
   urls[name] = URL.createObjectURL(new Blob([linked], { type: "text/javascript" }));
 }
 const widget = await import(urls["widget.mjs"]);
+// Imported once and for all: the URLs are needed no more.
+for (const url of Object.values(urls)) URL.revokeObjectURL(url);
 export default widget.default;
 """
 
@@ -96,10 +99,13 @@ class ExplorerWidget(anywidget.AnyWidget):  # type: ignore[misc]
         return message
 
     def _on_message(self, widget: Any, content: Any, buffers: Any) -> None:
-        if not isinstance(content, dict) or not isinstance(content.get("request"), str):
-            return  # not one of the view's requests
+        if not isinstance(content, dict):
+            return
         view = str(content.get("view"))
-        self.send({**self.handle(view, content["request"]), "id": content.get("id")})
+        if content.get("close"):  # the view is gone: so is its explorer
+            self._explorers.pop(view, None)
+        elif isinstance(content.get("request"), str):
+            self.send({**self.handle(view, content["request"]), "id": content.get("id")})
 
     def static_svg(self) -> str | None:
         """The graph as the widget opens it, laid out as SVG (None without `dot`)."""
@@ -107,8 +113,7 @@ class ExplorerWidget(anywidget.AnyWidget):  # type: ignore[misc]
             {"kind": "open", "rankdir": _RANKDIR})))
         if not answer["ok"]:
             return None
-        layout = _layout(answer["dot"])
-        return layout.get("text")
+        return _layout(answer["dot"]).get("text")
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         """The live widget, and the graph's picture where no kernel runs."""
@@ -132,6 +137,14 @@ class ExplorerWidget(anywidget.AnyWidget):  # type: ignore[misc]
 def _layout(dot: str) -> dict[str, str]:
     """DOT laid out by `dot` as {"text": svg}, or {"error": why not}."""
     try:
-        return {"text": dot_to_svg(dot)}
+        return {"text": _svg(dot)}
     except RenderError as error:
         return {"error": str(error)}
+
+
+@lru_cache(maxsize=16)
+def _svg(dot: str) -> str:
+    """The same graph is laid out once (the saved picture and the view's first
+    answer, a slider moved back): a layout takes milliseconds to seconds, a
+    look-up nothing. A layout that fails is tried again next time."""
+    return dot_to_svg(dot)

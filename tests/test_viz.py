@@ -106,6 +106,15 @@ def test_show_grad_false_leaves_the_grad_out() -> None:
     assert '"{ x1 | data 2.0000 }"' in text
 
 
+def test_ranksep_sets_the_room_between_ranks() -> None:
+    o = Value(2.0).tanh()
+    assert "ranksep" not in to_dot(o)
+    assert to_dot(o, ranksep=0.3).startswith("digraph {\n\tranksep=0.3\n\trankdir=LR\n")
+    for bad in (-1.0, math.inf, "0.3", True):
+        with pytest.raises(ValueError, match="to_dot: ranksep must be a number of inches"):
+            to_dot(o, ranksep=bad)  # type: ignore[arg-type]
+
+
 def test_local_grads_label_the_edges() -> None:
     o = neuron()
     plain = to_dot(o)

@@ -81,15 +81,26 @@ def _leaves(root: Value) -> list[Value]:
     return [v for v in topological_order(root) if not v._prev]
 
 
-def test_the_learners_values_never_change() -> None:
+@pytest.mark.parametrize("backward_first", [False, True])
+def test_the_learners_values_never_change(backward_first: bool) -> None:
+    from micrograd.engine import topological_order
+
     o = lecture_neuron()
-    before = [(v.data, v.grad, v.label) for v in _leaves(o)] + [(o.data, o.grad, o.label)]
+    if backward_first:
+        o.backward()
+    nodes = topological_order(o)
+
+    def seen() -> list[tuple[float, float, str, tuple[Value, ...], tuple[float, ...]]]:
+        return [(v.data, v.grad, v.label, v._prev, v.local_grads) for v in nodes]
+
+    before = seen()
     widget = explore(o)
     ask(widget, {"kind": "open"})
     ask(widget, {"kind": "set", "values": {"x1": -1.5}})
     ask(widget, {"kind": "step", "index": 3})
-    after = [(v.data, v.grad, v.label) for v in _leaves(o)] + [(o.data, o.grad, o.label)]
-    assert after == before
+    ask(widget, {"kind": "node", "id": "v0"})
+    widget._repr_mimebundle_()
+    assert seen() == before
 
 
 def test_the_graph_has_the_learners_labels_and_ops() -> None:
@@ -98,7 +109,8 @@ def test_the_graph_has_the_learners_labels_and_ops() -> None:
     assert answer["expr"] is None and answer["hash"] is None
     assert answer["output"]["name"] == "o"  # the lecture's name for an unlabelled output
     assert answer["output"]["formula"] == "tanh(n)"
-    assert "n" in answer["dot"] and "tanh" in answer["dot"] and "rankdir=TB" in answer["dot"]
+    dot = answer["dot"]
+    assert '"{ n | data 0.8814 |' in dot and '[label="tanh"]' in dot and "rankdir=TB" in dot
     assert answer["count"] == answer["step"]["count"] > 0
 
 
@@ -116,6 +128,7 @@ def test_without_dot_the_view_is_told_why(monkeypatch: pytest.MonkeyPatch) -> No
         raise widget_module.RenderError("Graphviz's `dot` program is not installed: ...")
 
     monkeypatch.setattr(widget_module, "dot_to_svg", missing)
+    widget_module._svg.cache_clear()  # a layout made before, with dot, is remembered
     opened = ask(explore(lecture_neuron()), {"kind": "open"})
     assert opened["ok"] and opened["svg"] == {"error": "Graphviz's `dot` program is not "
                                                         "installed: ..."}
@@ -131,6 +144,15 @@ def test_a_message_from_a_view_is_answered_to_that_view(monkeypatch: pytest.Monk
     assert len(sent) == 1
     assert (sent[0]["view"], sent[0]["id"]) == ("a", 7)
     assert json.loads(sent[0]["reply"])["ok"]
+
+
+def test_a_view_that_goes_lets_its_explorer_go(monkeypatch: pytest.MonkeyPatch) -> None:
+    widget = explore(lecture_neuron())
+    monkeypatch.setattr(widget, "send", lambda message: None)
+    for view in ("a", "b"):
+        widget._on_message(widget, {"view": view, "id": 0, "request": '{"kind": "open"}'}, [])
+    widget._on_message(widget, {"view": "a", "close": True}, [])
+    assert list(widget._explorers) == ["b"]
 
 
 def test_each_view_has_its_own_sliders() -> None:
@@ -180,6 +202,40 @@ def test_a_leaf_under_an_op_built_by_hand_has_no_slider_and_the_note_says_why() 
     assert answer["fixed"].startswith("No slider for a: it sits below an op built by hand")
     two = Value(a.data + b.data, (a, b), "by hand", _local=(1.0, 1.0))
     assert ValueGraph(two * 2).fixed.startswith("No slider for a, b: they sit below")
+
+
+def test_the_output_is_named_apart_from_every_label_in_the_graph() -> None:
+    x = Value(0.5, label="x")
+    inner = x * 2
+    inner.label = "o"
+    answer = ask(explore(inner.tanh()), {"kind": "open"})
+    assert answer["output"]["name"] == "out" and answer["output"]["formula"] == "tanh(o)"
+
+
+def test_a_graph_too_large_to_follow_a_slider_is_refused_at_once() -> None:
+    from micrograd.explorer import MAX_EXPLORED
+
+    x = Value(1.0, label="x")
+    chain = x
+    for _ in range(MAX_EXPLORED):
+        chain = chain * 1.0
+    with pytest.raises(ValueError, match=rf"has {2 * MAX_EXPLORED + 1} nodes, more than"):
+        explore(chain)
+
+
+def test_a_value_without_a_graph_is_refused_at_once() -> None:
+    from micrograd import no_grad
+
+    x = Value(0.5, label="x")
+    with no_grad():
+        made = x.tanh()
+    with pytest.raises(RuntimeError, match="made under no_grad"):
+        explore(made)
+
+
+def test_a_model_input_that_does_not_reach_the_output_is_named() -> None:
+    with pytest.raises(ValueError, match="'x2' cannot have a slider"):
+        explore(lambda xs: xs[0] * 2.0, [1.0, 2.0])
 
 
 def test_labels_that_repeat_get_unique_slider_names() -> None:

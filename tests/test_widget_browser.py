@@ -183,10 +183,35 @@ def test_backward_steps_and_a_clicked_node_come_from_the_kernel(opened: Opened) 
     explorer.get_by_role("button", name="next ▶").click()
     page.wait_for_function("(el) => el.textContent.startsWith('step 1/')",
                            arg=caption.element_handle())
-    assert "o = tanh(n)" in caption.inner_text() or "tanh" in caption.inner_text()
+    lines = [line for line in caption.inner_text().splitlines() if line]
+    assert lines[0] == "step 1/10: o (op tanh)"
+    assert lines[2].startswith("∂tanh(n)/∂n = 1 − tanh²(n)")
     explorer.locator(".graph svg g.node").filter(has_text="w1").first.click()
     info = explorer.locator(".node-info")
     info.wait_for(state="visible")
     assert info.locator("h3").inner_text().startswith("w1: a leaf")
     assert "∂o/∂w1" in info.locator("pre").inner_text()
     opened.screenshot("node")
+
+
+def test_the_explorers_keys_stay_in_the_explorer(opened: Opened) -> None:
+    """Keys the notebook takes as shortcuts (Enter edits a cell, a and b add
+    one above and below) do what they do in the explorer, and nothing else."""
+    page = opened.page
+    explorer = page.locator(".graph-explorer")
+    cells = page.locator(".jp-Notebook .jp-Cell")
+    count = cells.count()
+    node = explorer.locator(".graph svg g.node[tabindex='0']")
+    node.focus()
+    page.keyboard.press("Enter")
+    info = explorer.locator(".node-info")
+    info.wait_for(state="visible")
+    name = node.locator("text").first.text_content()
+    assert info.locator("h3").inner_text().startswith(f"{name}: ")
+    page.keyboard.press("Escape")
+    info.wait_for(state="hidden")
+    explorer.locator(".variable[data-name=b] input[type=range]").focus()
+    for key in ("a", "b"):
+        page.keyboard.press(key)
+    assert cells.count() == count
+    assert page.locator(".jp-Notebook.jp-mod-editMode").count() == 0

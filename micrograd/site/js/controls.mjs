@@ -9,8 +9,9 @@ const EVALUATE_MS = 250; // the graph follows the typing this long after a key
 const SETTLE_MS = 1000; // a pause this long in typing ends it
 
 export class Controls {
-  // `part(name)` finds a part of the page (see graph-markup.mjs).
-  constructor(part, onChange, onSettle) {
+  // `part(name)` finds a part of the page (see graph-markup.mjs); `signal`
+  // ends the listening to the window, when the page goes.
+  constructor(part, onChange, onSettle, signal) {
     this.onChange = onChange;
     this.onSettle = onSettle;
     this.part = part;
@@ -27,7 +28,7 @@ export class Controls {
     // touch over (to scroll, say).
     this.dragging = null;
     for (const end of ["pointerup", "pointercancel"]) {
-      window.addEventListener(end, () => { this.dragging = null; });
+      window.addEventListener(end, () => { this.dragging = null; }, { signal });
     }
     this.typing = false;
     this.evaluating = null; // the timer of an expression typed but not yet sent
@@ -87,7 +88,7 @@ export class Controls {
   showVariables(variables, changing) {
     const names = variables.map((v) => v.name).join(" ");
     if (this.rows.dataset.names !== names) {
-      this.rows.replaceChildren(...variables.map((v) => this.row(v)));
+      this.rows.replaceChildren(...variables.map((v, k) => this.row(v, k)));
       this.rows.dataset.names = names;
     }
     for (const v of variables) {
@@ -103,13 +104,15 @@ export class Controls {
     }
   }
 
-  row(variable) {
+  // A variable's row; its parts' ids go by its place (`k`), as a label of the
+  // learner's own may hold any character.
+  row(variable, k) {
     const row = document.createElement("div");
     row.className = "variable";
     row.dataset.name = variable.name;
     const label = document.createElement("label");
     label.textContent = variable.name;
-    const boxId = this.part.id(`value-${variable.name}`);
+    const boxId = this.part.id(`value-${k}`);
     label.htmlFor = boxId;
     const slider = document.createElement("input");
     slider.type = "range";
@@ -121,7 +124,7 @@ export class Controls {
     const error = document.createElement("p");
     error.className = "error";
     error.hidden = true;
-    error.id = this.part.id(`error-${variable.name}`);
+    error.id = this.part.id(`error-${k}`);
     box.setAttribute("aria-describedby", error.id);
     slider.addEventListener("pointerdown", () => { this.dragging = slider; });
     slider.addEventListener("input", () => {

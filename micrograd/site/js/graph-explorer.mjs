@@ -35,7 +35,10 @@ export class GraphExplorer {
     this.host = host ?? page;
     this.container = part("graph");
     this.say = announcer(part("announcer"));
-    this.controls = new Controls(part, (update) => this.change(update), () => this.settled());
+    this.listening = new AbortController(); // to the window, until the explorer goes
+    const { signal } = this.listening;
+    this.controls = new Controls(part, (update) => this.change(update), () => this.settled(),
+      signal);
     this.stepper = new Stepper(part, (index) => this.moveStep(index));
     this.info = {
       box: part("node-info"),
@@ -48,12 +51,10 @@ export class GraphExplorer {
     page.addEventListener("keydown", (event) => {
       if (event.key === "Escape") this.pick(null);
     });
-    let resizing;
-    this.refit = () => {
-      clearTimeout(resizing);
-      resizing = setTimeout(() => this.view?.refit(), REFIT_MS);
-    };
-    window.addEventListener("resize", this.refit);
+    window.addEventListener("resize", () => {
+      clearTimeout(this.resizing);
+      this.resizing = setTimeout(() => this.view?.refit(), REFIT_MS);
+    }, { signal });
     this.view = null; // the drawn graph
     this.picked = null; // the id of the clicked node
     this.shownExpr = undefined;
@@ -68,7 +69,8 @@ export class GraphExplorer {
 
   // The explorer is taken off the page: it stops listening to the window.
   remove() {
-    window.removeEventListener("resize", this.refit);
+    this.listening.abort();
+    clearTimeout(this.resizing);
     this.page.remove();
   }
 

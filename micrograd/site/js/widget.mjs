@@ -3,49 +3,53 @@
 // messages, {view, id, request}; the kernel answers {view, id, reply, svg},
 // the reply the model's JSON and, for a graph, the SVG that Graphviz's `dot`
 // laid it out as in the kernel. Each view of the widget (a cell shown twice)
-// has its own explorer in the kernel, named by `view`.
+// has its own explorer in the kernel, named by `view`, which {view, close}
+// lets go once the view is gone.
 import { GraphExplorer } from "./graph-explorer.mjs";
 
-// No answer in this long: the kernel is busy with another cell, or stopped.
-const ANSWER_MS = 60_000;
+// An answer slower than this is still waited for, and the cell says why: the
+// kernel runs one thing at a time, and may be busy with other cells (a
+// notebook run top to bottom), or stopped.
+const SLOW_MS = 5_000;
 
-function kernelTransport(model, view) {
+function kernelTransport(model, view, onWaiting) {
   const waiting = new Map();
   let nextId = 0;
+  let slow = null;
   const listen = (message) => {
     if (message?.view !== view) return;
     const resolve = waiting.get(message.id);
-    waiting.delete(message.id);
     if (!resolve) return;
+    waiting.delete(message.id);
+    if (!waiting.size) {
+      clearTimeout(slow);
+      slow = null;
+      onWaiting(false);
+    }
     const answer = JSON.parse(message.reply);
     if (message.svg !== undefined) answer.svg = message.svg;
     resolve(answer);
   };
   model.on("msg:custom", listen);
 
-  // Never rejected, as the site's transport: a request the kernel does not
-  // answer is answered as bad input is, and shown in place.
+  // Answered by the kernel's explorer, which answers every request: a bad
+  // one as an error, shown in place.
   function request(message) {
     return new Promise((resolve) => {
       const id = nextId++;
-      const timer = setTimeout(() => {
-        waiting.delete(id);
-        resolve(failure(`the kernel gave no answer in ${ANSWER_MS / 1000} s: is it busy ` +
-          "running another cell, or stopped? Run the cell again once it is free"));
-      }, ANSWER_MS);
-      waiting.set(id, (answer) => {
-        clearTimeout(timer);
-        resolve(answer);
-      });
+      waiting.set(id, resolve);
+      slow ??= setTimeout(() => onWaiting(true), SLOW_MS);
       model.send({ view, id, request: JSON.stringify(message) });
     });
   }
 
-  return { request, close: () => model.off("msg:custom", listen) };
-}
+  function close() {
+    model.off("msg:custom", listen);
+    clearTimeout(slow);
+    model.send({ view, close: true });
+  }
 
-function failure(message) {
-  return { ok: false, error: { type: "KernelError", message, field: null } };
+  return { request, close };
 }
 
 // The kernel's SVG text as an element; its error (no `dot`, say) as the drawing's.
@@ -59,27 +63,30 @@ function layout(answer) {
 
 // The explorer's keys are its own (the arrows move a slider or step, Enter
 // opens a node, Escape closes it), but a notebook takes many as its shortcuts
-// when the focus is not in a text box: Enter edits a cell, the arrows and
-// letters move through or change cells. JupyterLab hears keys after the
-// explorer, Notebook 7 before it; so the explorer hears them first (on the
-// window, as they go down), and a key it takes is marked handled, which every
-// notebook's shortcuts leave alone. A handled key loses what the browser would
-// do with it, so that is done here: a slider's step, a button's press.
+// when the focus is not in a text box: Enter edits a cell, the arrows move
+// through cells, a letter adds, cuts or changes one. JupyterLab hears keys
+// after the explorer, Notebook 7 before it; so the explorer hears them first
+// (on the window, as they go down), and marks those it keeps as handled,
+// which every notebook's shortcuts leave alone. A handled key loses what the
+// browser would do with it, so that is done here: a slider's step, a
+// button's press. Keys with Ctrl, Alt or Cmd, Tab, Shift+Enter (run the
+// cell) and the function keys go on to the notebook and the browser.
+const OWN_KEYS = new Set(["ArrowRight", "ArrowLeft", "ArrowUp", "ArrowDown", "Home", "End",
+  "PageUp", "PageDown", "Enter", "Escape"]);
 const STEPS = { ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1 };
 
 function keepKeys(el) {
   const keys = (event) => {
-    const target = event.target;
+    const { target, key } = event;
     if (!el.contains(target) || target.matches(":read-write")) return; // a text box: typing
-    if (event.key === "Tab" || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.ctrlKey || event.metaKey || event.altKey || (event.shiftKey && key === "Enter")) return;
+    if (!OWN_KEYS.has(key) && key.length !== 1) return; // Tab, F5, …; a letter or space is kept
     event.preventDefault();
-    if (target.type === "range") moveSlider(target, event.key);
-    else if (target.tagName === "BUTTON" && (event.key === "Enter" || event.key === " ")) {
-      target.click();
-    }
+    if (target.type === "range") moveSlider(target, key);
+    else if (target.tagName === "BUTTON" && (key === "Enter" || key === " ")) target.click();
   };
   window.addEventListener("keydown", keys, true);
-  return keys;
+  return () => window.removeEventListener("keydown", keys, true);
 }
 
 // What a browser does with a key on a slider: a step, a tenth, or an end.
@@ -99,7 +106,13 @@ function moveSlider(slider, key) {
 function render({ model, el }) {
   // Unique on the page and in the kernel, for ids and for messages.
   const view = Math.random().toString(36).slice(2, 10);
-  const transport = kernelTransport(model, view);
+  const notice = document.createElement("p");
+  notice.className = "help";
+  notice.setAttribute("role", "status");
+  notice.hidden = true;
+  notice.textContent = "Waiting for the kernel: it answers once it is done with the cells "
+    + "before (or, if it has stopped, run this cell again)…";
+  const transport = kernelTransport(model, view, (slow) => { notice.hidden = !slow; });
   const explorer = new GraphExplorer({
     model: transport,
     layout,
@@ -107,11 +120,12 @@ function render({ model, el }) {
     expressions: false,
     host: el,
   });
-  const keys = keepKeys(el);
+  explorer.page.prepend(notice);
+  const letKeysGo = keepKeys(el);
   el.replaceChildren(explorer.page);
   explorer.open({}).then(() => { el.dataset.ready = "true"; });
   return () => {
-    window.removeEventListener("keydown", keys, true);
+    letKeysGo();
     transport.close();
     explorer.remove();
   };
