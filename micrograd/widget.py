@@ -34,7 +34,8 @@ __all__ = ["ExplorerWidget"]
 
 _SITE = files("micrograd") / "site"
 _IMPORT = re.compile(r'from "\./([\w-]+\.mjs)"')
-# The graph as the widget opens it, top to bottom (as the view asks).
+# The graph as the view opens it, top to bottom: RANKDIR in graph-explorer.mjs,
+# which the saved picture must match; keep the two the same.
 _RANKDIR = "TB"
 
 

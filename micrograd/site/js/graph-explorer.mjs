@@ -21,7 +21,8 @@ import { drawGraph } from "./graph-view.mjs";
 import { Stepper } from "./stepper.mjs";
 
 // Top to bottom, at every width: drawn so, the graph fits a phone's width and
-// the tall column a wide box gives it (see graph.css).
+// the tall column a wide box gives it (see graph.css). A notebook's saved
+// picture is drawn the same way (_RANKDIR in micrograd/widget.py).
 const RANKDIR = "TB";
 const REFIT_MS = 150; // the graph is fitted again this long after a resize
 
