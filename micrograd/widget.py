@@ -6,7 +6,8 @@ it imports) run by anywidget in the notebook; the model is the site's own
 Each view of the widget sends its requests as widget messages, `{view, id,
 request}`, and is answered `{view, id, reply, svg}`: the Explorer's JSON
 answer and, for a graph, its layout by Graphviz's `dot` in the kernel, as
-`draw_dot` renders (`{"text": svg}`, or `{"error": message}`).
+`draw_dot` renders (`{"text": svg}`, or `{"error": message}`). A view that
+goes says `{view, close}`, and its explorer goes too.
 
 Saved in a notebook, the widget also leaves a static picture of its graph
 (image/svg+xml) for pages that show outputs with no kernel behind them.
