@@ -58,7 +58,7 @@ from micrograd.formulas import (
 from micrograd.messages import one_line
 from micrograd.nn import ACTIVATIONS, MLP, Neuron
 from micrograd.optim import Optimizer
-from micrograd.replay import fixed_nodes, movable_leaves, replay
+from micrograd.replay import movable_leaves, replay
 from micrograd.trace import BackwardTrace, explain, trace_backward
 from micrograd.train import (
     LOSS_LABELS,
@@ -380,9 +380,10 @@ class ValueGraph:
         self.labels = dict(labels or {})
         self.note = note
         movable = movable_leaves(root)
+        can_move = set(movable)
         if sliders is None:
             sliders = [leaf for leaf in movable if self._label(leaf)]
-        for leaf in set(sliders) - set(movable):
+        for leaf in set(sliders) - can_move:
             raise ValueError(f"explore: {self._label(leaf) or leaf!r} cannot have a slider: it "
                              "is not a leaf of the graph, or sits below an op built by hand")
         self.sliders: dict[str, Value] = {}
@@ -394,16 +395,16 @@ class ValueGraph:
             self.sliders[unique] = leaf
         if root._prev and not self._label(root):
             self.labels[root] = _output_name({self._label(node) for node in order})
-        self.fixed = self._fixed_note(movable)
+        fixed = [node for node in order if not node._prev and node not in can_move]
+        self.fixed = self._fixed_note(movable, fixed)
         self.graph({})  # a graph that cannot be shown says so now, not in the view
 
     def _label(self, node: Value) -> str:
         return self.labels.get(node, node.label)
 
-    def _fixed_note(self, movable: list[Value]) -> str | None:
+    def _fixed_note(self, movable: list[Value], fixed_leaves: list[Value]) -> str | None:
         """Why a leaf has no slider, if a learner would look for one."""
-        fixed = sorted({self._label(node) for node in fixed_nodes(self.root)
-                        if not node._prev and self._label(node)})
+        fixed = sorted({self._label(leaf) for leaf in fixed_leaves if self._label(leaf)})
         if fixed:
             they = "they sit" if len(fixed) > 1 else "it sits"
             return (f"No slider for {', '.join(fixed)}: {they} below an op built by hand (with "

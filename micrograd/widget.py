@@ -111,11 +111,7 @@ class ExplorerWidget(anywidget.AnyWidget):  # type: ignore[misc]
 
     def static_svg(self) -> str | None:
         """The graph as the widget opens it, laid out as SVG (None without `dot`)."""
-        answer = json.loads(Explorer(self.graph).handle(json.dumps(
-            {"kind": "open", "rankdir": _RANKDIR})))
-        if not answer["ok"]:
-            return None
-        return _layout(answer["dot"]).get("text")
+        return _layout(self.graph.graph({}, _RANKDIR).answer()["dot"]).get("text")
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         """The live widget, and the graph's picture where no kernel runs."""

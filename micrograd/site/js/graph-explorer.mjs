@@ -13,7 +13,8 @@
 //            only moves the variables of a graph the model holds (a notebook)
 //   onShow   (answer) called once a graph answer is shown (the site puts its
 //            link in the address bar)
-//   host     the element whose data-drawn counts the graphs drawn (for tests)
+//   host     its home's element: Escape there closes an opened node, and its
+//            data-drawn counts the graphs drawn (for tests)
 import { announcer } from "./announcer.mjs";
 import { Controls } from "./controls.mjs";
 import { graphMarkup } from "./graph-markup.mjs";
@@ -36,7 +37,7 @@ export class GraphExplorer {
     this.host = host ?? page;
     this.container = part("graph");
     this.say = announcer(part("announcer"));
-    this.listening = new AbortController(); // to the window, until the explorer goes
+    this.listening = new AbortController(); // to the window and home, until it goes
     const { signal } = this.listening;
     this.controls = new Controls(part, (update) => this.change(update), () => this.settled(),
       signal);
@@ -49,9 +50,11 @@ export class GraphExplorer {
       explain: part("node-explain"),
     };
     part("node-close").addEventListener("click", () => this.pick(null));
-    page.addEventListener("keydown", (event) => {
+    // Escape closes an opened node wherever the focus is in the explorer's home
+    // (the site's whole page, a notebook's cell).
+    this.host.addEventListener("keydown", (event) => {
       if (event.key === "Escape") this.pick(null);
-    });
+    }, { signal });
     window.addEventListener("resize", () => {
       clearTimeout(this.resizing);
       this.resizing = setTimeout(() => this.view?.refit(), REFIT_MS);
@@ -68,7 +71,7 @@ export class GraphExplorer {
     this.sayOutcome = false;
   }
 
-  // The explorer is taken off the page: it stops listening to the window.
+  // The explorer is taken off the page: it stops listening to the window and home.
   remove() {
     this.listening.abort();
     clearTimeout(this.resizing);

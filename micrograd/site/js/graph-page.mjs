@@ -20,10 +20,6 @@ const explorer = new GraphExplorer({
   host: document.body,
 });
 document.getElementById("app").replaceChildren(explorer.page);
-// Escape closes an opened node wherever the focus is, on the page's body too.
-document.addEventListener("keydown", (event) => {
-  if (event.key === "Escape" && !explorer.page.contains(event.target)) explorer.pick(null);
-});
 lessons.addEventListener("change", () => {
   if (lessons.value) location.hash = `lesson=${lessons.value}`;
 });
